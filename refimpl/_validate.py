@@ -1,0 +1,96 @@
+"""Argument checks shared by every public function.
+
+Each check names the argument and says what would be valid, and raises ``TypeError`` for a wrong kind of value and
+``ValueError`` for a right kind with a wrong value. Nothing here modifies its input.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+_REAL_KINDS = "iuf"  # signed and unsigned integers, floats; never bool, complex, object, str
+
+
+def as_float_array(x, name: str, *, ndim: int | None = None, allow_empty: bool = True,
+                   finite: bool = True) -> np.ndarray:
+    """Return ``x`` as a float64 ndarray after checking its kind, rank, size and finiteness.
+
+    The result may share memory with ``x`` when ``x`` already is float64: callers never write to it.
+    """
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be an array of real numbers, got {type(x).__name__}")
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as exc:  # ragged nested lists and the like
+        raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
+    if arr.dtype.kind not in _REAL_KINDS:
+        raise TypeError(f"{name} must hold real numbers (integer or float), got dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    if not allow_empty and arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    arr = arr.astype(np.float64, copy=False)
+    if finite and not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return arr
+
+
+def as_int_array(x, name: str, *, ndim: int | None = None) -> np.ndarray:
+    """Return ``x`` as an int64 ndarray; floats are accepted only when they hold whole numbers."""
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be an array of integers, got {type(x).__name__}")
+    arr = np.asarray(x)
+    if arr.dtype.kind == "f" and arr.size and np.isfinite(arr).all() and (arr == np.round(arr)).all():
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    return arr.astype(np.int64, copy=False)
+
+
+def check_int(value, name: str, *, lo: int | None = None, hi: int | None = None) -> int:
+    """Return ``value`` as an int within ``[lo, hi]`` (both inclusive); bools and floats are refused."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    value = int(value)
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ValueError(f"{name} must be in [{lo}, {hi}], got {value}")
+    return value
+
+
+def check_real(value, name: str, *, lo: float | None = None, hi: float | None = None,
+               lo_open: bool = False, hi_open: bool = False) -> float:
+    """Return ``value`` as a finite float within the stated bounds (open or closed at each end)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    left, right = ("(" if lo_open else "["), (")" if hi_open else "]")
+    interval = f"{left}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{right}"
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite and in {interval}, got {value}")
+    too_low = lo is not None and (value <= lo if lo_open else value < lo)
+    too_high = hi is not None and (value >= hi if hi_open else value > hi)
+    if too_low or too_high:
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
+
+
+def check_choice(value, name: str, choices: Sequence[str]) -> str:
+    """Return ``value`` if it is one of ``choices``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {list(choices)}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    return value
+
+
+def read_only(arr: np.ndarray) -> np.ndarray:
+    """Return a read-only float64 copy of ``arr`` (a copy, so the caller's array stays writable and unshared)."""
+    out = np.array(arr, dtype=np.float64, copy=True)
+    out.flags.writeable = False
+    return out

@@ -1,0 +1,38 @@
+"""The ``refimpl`` command: each subcommand lives in its own module, which provides
+``add_arguments(parser)`` and ``run(args) -> int`` (the exit status). Modules are imported only when used."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help)
+COMMANDS = {
+    "demo": ("refimpl.demo", "train on the digits, compress, explain, print the table"),
+    "train": ("refimpl.commands", "train a model on the digits and save it"),
+    "info": ("refimpl.commands", "describe a saved model layer by layer"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="refimpl", description="Exact reference for MLP compression and "
+                                     "input-gradient interpretability.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        importlib.import_module(module).add_arguments(p, name)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns 0 on success, 1 for a failed check, 2 for a usage or input error."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(importlib.import_module(args._module).run(args, args.command))
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        print(f"refimpl {args.command}: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,99 @@
+"""Loss functions on logits, each returning ``(mean loss over the batch, ∂loss/∂logits)``.
+
+Both are written so that no intermediate overflows for any finite logits (tested at ±1e4 and beyond): softmax uses
+the max-shift ``z - max(z)``, the sigmoid loss uses ``max(z, 0) - z·y + log1p(exp(-|z|))``. Results are within a few
+ulps of the closed forms; the tests compare with exact rational/`math` evaluations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_float_array, as_int_array
+
+LOSSES = ("softmax_cross_entropy", "binary_cross_entropy_with_logits")
+
+
+def _check_batch(logits, y, width: int | None) -> tuple[np.ndarray, np.ndarray]:
+    logits = as_float_array(logits, "logits", ndim=2, allow_empty=False)
+    if width is not None and logits.shape[1] != width:
+        raise ValueError(f"logits must have shape (n, {width}), got {logits.shape}")
+    y = as_int_array(y, "y", ndim=1)
+    if y.shape[0] != logits.shape[0]:
+        raise ValueError(f"y must have one label per row of logits ({logits.shape[0]}), got {y.shape[0]}")
+    return logits, y
+
+
+def softmax_cross_entropy(logits, y) -> tuple[float, np.ndarray]:
+    """Mean softmax cross-entropy and its gradient.
+
+    ``L = (1/n) Σ_i [log Σ_k exp(z_ik) − z_{i,y_i}]`` and ``∂L/∂z = (softmax(z) − onehot(y)) / n``.
+
+    Parameters
+    ----------
+    logits : array_like of shape (n, k), n >= 1, finite
+    y : array_like of int, shape (n,), each in [0, k)
+
+    Returns
+    -------
+    (float, ndarray of shape (n, k))
+
+    Raises ``ValueError`` for an empty batch, non-finite logits, mismatched lengths or a label outside [0, k).
+    """
+    logits, y = _check_batch(logits, y, None)
+    if y.min() < 0 or y.max() >= logits.shape[1]:
+        raise ValueError(f"y must hold labels in [0, {logits.shape[1]}), got values in [{y.min()}, {y.max()}]")
+    return softmax_cross_entropy_unchecked(logits, y)
+
+
+def softmax_cross_entropy_unchecked(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    n = logits.shape[0]
+    shifted = logits - logits.max(axis=1, keepdims=True)  # the max shift: exp never overflows
+    exp = np.exp(shifted)
+    total = exp.sum(axis=1, keepdims=True)
+    rows = np.arange(n)
+    loss = float(np.mean(np.log(total[:, 0]) - shifted[rows, y]))
+    grad = exp / total
+    grad[rows, y] -= 1.0
+    grad /= n
+    return loss, grad
+
+
+def binary_cross_entropy_with_logits(logits, y) -> tuple[float, np.ndarray]:
+    """Mean binary cross-entropy of ``sigmoid(z)`` against ``y ∈ {0, 1}``, and its gradient.
+
+    ``L = (1/n) Σ_i [max(z_i, 0) − z_i·y_i + log(1 + exp(−|z_i|))]`` (equal to ``−y log σ(z) − (1−y) log(1−σ(z))``)
+    and ``∂L/∂z = (σ(z) − y) / n``.
+
+    Parameters
+    ----------
+    logits : array_like of shape (n, 1), n >= 1, finite
+    y : array_like of int, shape (n,), each 0 or 1
+
+    Returns
+    -------
+    (float, ndarray of shape (n, 1))
+    """
+    logits, y = _check_batch(logits, y, 1)
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError("y must hold only 0 and 1 for binary_cross_entropy_with_logits")
+    return binary_cross_entropy_unchecked(logits, y)
+
+
+def binary_cross_entropy_unchecked(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    z = logits[:, 0]
+    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    loss = float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(e)))
+    sigmoid = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    grad = ((sigmoid - y) / z.shape[0])[:, None]
+    return loss, grad
+
+
+UNCHECKED = {
+    "softmax_cross_entropy": softmax_cross_entropy_unchecked,
+    "binary_cross_entropy_with_logits": binary_cross_entropy_unchecked,
+}
+CHECKED = {
+    "softmax_cross_entropy": softmax_cross_entropy,
+    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+}

@@ -1,0 +1,156 @@
+"""Minibatch SGD (optionally with momentum), prediction and accuracy.
+
+Training is deterministic: the only randomness is the per-epoch shuffle drawn from ``default_rng(seed)``, so the
+same arguments give a bit-identical model (on the same BLAS and thread count).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from ._validate import as_float_array, as_int_array, check_choice, check_int, check_real
+from .losses import LOSSES, UNCHECKED
+from .mlp import MLP, backward_trace, check_inputs, forward_trace
+
+
+def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0, masks=None,
+          progress=False) -> MLP:
+    """Train a copy of ``mlp`` by minibatch stochastic gradient descent and return the new model.
+
+    Each epoch visits every example once, in an order drawn from ``default_rng(seed)`` (a full batch keeps the
+    data order); the last minibatch may be smaller. With ``g`` the batch-mean gradient, the update is
+    ``v ← momentum·v + g``; ``W ← W − lr·v`` (PyTorch's convention; ``momentum=0`` is plain SGD).
+
+    Parameters
+    ----------
+    mlp : MLP
+    X : array_like of shape (n, sizes[0]), n >= 1
+    y : array_like of int, shape (n,): class labels, or 0/1 for the binary loss
+    loss : {"softmax_cross_entropy", "binary_cross_entropy_with_logits"}
+    lr : float > 0
+    epochs : int >= 0
+    batch_size : int >= 1 or None (None: the full batch)
+    momentum : float in [0, 1)
+    seed : int >= 0
+    masks : sequence of array_like or None
+        One 0/1 array per weight matrix, of the same shape. Entries where the mask is 0 are set to 0 before the
+        first step and stay exactly 0 (their gradient and velocity are masked), so pruned connections stay pruned
+        during fine-tuning. Biases are never masked.
+    progress : bool
+        Print ``epoch i/N loss ...`` lines on stderr.
+
+    Returns
+    -------
+    MLP
+        A new model; ``mlp`` is not modified.
+    """
+    X = check_inputs(mlp, X)
+    if X.shape[0] == 0:
+        raise ValueError("X must hold at least one example")
+    loss = check_choice(loss, "loss", LOSSES)
+    y = as_int_array(y, "y", ndim=1)
+    _check_labels(y, X.shape[0], mlp.sizes[-1], loss)
+    lr = check_real(lr, "lr", lo=0.0, lo_open=True)
+    epochs = check_int(epochs, "epochs", lo=0)
+    batch_size = X.shape[0] if batch_size is None else check_int(batch_size, "batch_size", lo=1)
+    momentum = check_real(momentum, "momentum", lo=0.0, hi=1.0, hi_open=True)
+    seed = check_int(seed, "seed", lo=0)
+    masks = check_masks(masks, mlp)
+    if not isinstance(progress, bool):
+        raise TypeError(f"progress must be a bool, got {type(progress).__name__}")
+
+    weights = [np.array(w) for w in mlp.weights]
+    biases = [np.array(b) for b in mlp.biases]
+    if masks is not None:
+        weights = [np.where(m, w, 0.0) for w, m in zip(weights, masks)]
+    params = weights + biases
+    param_masks = (masks if masks is not None else [None] * len(weights)) + [None] * len(biases)
+    velocity = [np.zeros_like(p) for p in params] if momentum else None
+    loss_fn = UNCHECKED[loss]
+    rng = np.random.default_rng(seed)
+    n = X.shape[0]
+    every = max(1, epochs // 20)
+    for epoch in range(epochs):
+        order = rng.permutation(n) if batch_size < n else None
+        total = 0.0
+        for start in range(0, n, batch_size):
+            rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
+            hs = forward_trace(weights, biases, X[rows])
+            batch_loss, dlogits = loss_fn(hs[-1], y[rows])
+            grads = backward_trace(weights, hs, dlogits, inputs=False)
+            _sgd_step(params, grads.weights + grads.biases, param_masks, velocity, lr, momentum)
+            total += batch_loss * hs[0].shape[0]
+        if progress and ((epoch + 1) % every == 0 or epoch + 1 == epochs):
+            print(f"epoch {epoch + 1}/{epochs} loss {total / n:.6f}", file=sys.stderr, flush=True)
+    return MLP(weights, biases)
+
+
+def _sgd_step(params, grads, masks, velocity, lr, momentum) -> None:
+    """In-place update of the training copies (never of a caller's array); avoids fresh temporaries."""
+    for i, (p, g, m) in enumerate(zip(params, grads, masks)):
+        if m is not None:
+            g *= m
+        if velocity is not None:
+            v = velocity[i]
+            v *= momentum
+            v += g
+            np.multiply(v, lr, out=g)
+        else:
+            g *= lr
+        p -= g
+
+
+def _check_labels(y: np.ndarray, n: int, width: int, loss: str) -> None:
+    if y.shape[0] != n:
+        raise ValueError(f"y must have one label per row of X ({n}), got {y.shape[0]}")
+    if loss == "binary_cross_entropy_with_logits":
+        if width != 1:
+            raise ValueError(f"loss {loss!r} needs a model with one output, this one has {width}")
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError(f"y must hold only 0 and 1 for loss {loss!r}")
+    elif y.size and (y.min() < 0 or y.max() >= width):
+        raise ValueError(f"y must hold labels in [0, {width}), got values in [{y.min()}, {y.max()}]")
+
+
+def check_masks(masks, mlp: MLP, name: str = "masks"):
+    """Return ``masks`` as a list of bool arrays matching ``mlp.weights``, or None."""
+    if masks is None:
+        return None
+    if isinstance(masks, (str, bytes, np.ndarray)) or not hasattr(masks, "__len__"):
+        raise TypeError(f"{name} must be a list of arrays (one per weight matrix) or None")
+    if len(masks) != len(mlp.weights):
+        raise ValueError(f"{name} must hold {len(mlp.weights)} arrays, one per weight matrix, got {len(masks)}")
+    out = []
+    for i, (m, w) in enumerate(zip(masks, mlp.weights)):
+        m = as_float_array(m, f"{name}[{i}]")
+        if m.shape != w.shape:
+            raise ValueError(f"{name}[{i}] must have shape {w.shape}, got {m.shape}")
+        if not np.isin(m, (0.0, 1.0)).all():
+            raise ValueError(f"{name}[{i}] must hold only 0 and 1")
+        out.append(m.astype(bool))
+    return out
+
+
+def predict(mlp, X) -> np.ndarray:
+    """Predicted labels, int64 of shape (n,).
+
+    Several outputs: ``argmax`` of the logits (ties: the lowest class index). One output (binary): ``1`` where the
+    logit is ``> 0``, else ``0`` (a logit of exactly 0, probability ½, predicts 0).
+    """
+    logits = mlp.forward(X)
+    if logits.shape[1] == 1:
+        return (logits[:, 0] > 0).astype(np.int64)
+    return logits.argmax(axis=1).astype(np.int64)
+
+
+def accuracy(mlp, X, y) -> float:
+    """Fraction of rows of ``X`` whose predicted label equals ``y`` (a float in [0, 1]; X must be non-empty)."""
+    pred = predict(mlp, X)
+    y = as_int_array(y, "y", ndim=1)
+    if y.shape != pred.shape:
+        raise ValueError(f"y must have shape {pred.shape} to match X, got {y.shape}")
+    if pred.size == 0:
+        raise ValueError("X must hold at least one example to measure accuracy")
+    return float(np.mean(pred == y))
