@@ -54,7 +54,8 @@ def train_test_split(X, y, *, test_fraction=0.25, seed=0):
     y = as_int_array(y, "y", ndim=1)
     X = np.asarray(X)
     if X.ndim < 1 or X.shape[0] != y.shape[0]:
-        raise ValueError(f"X must have one row per label ({y.shape[0]}), got shape {X.shape}")
+        raise ValueError(f"X and y must have the same number of rows, got X of shape {X.shape} and y of shape "
+                         f"{y.shape}")
     test_fraction = check_real(test_fraction, "test_fraction", lo=0.0, hi=1.0)
     rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     is_test = np.zeros(y.shape[0], dtype=bool)

@@ -12,7 +12,7 @@ import numpy as np
 
 from ._validate import as_float_array, as_int_array, check_choice, check_int, check_real
 from .losses import LOSSES, UNCHECKED
-from .mlp import MLP, backward_trace, check_inputs, forward_trace
+from .mlp import MLP, backward_trace, check_inputs, check_model, forward_trace
 
 
 def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0, masks=None,
@@ -139,7 +139,7 @@ def predict(mlp, X) -> np.ndarray:
     Several outputs: ``argmax`` of the logits (ties: the lowest class index). One output (binary): ``1`` where the
     logit is ``> 0``, else ``0`` (a logit of exactly 0, probability ½, predicts 0).
     """
-    logits = mlp.forward(X)
+    logits = check_model(mlp).forward(X)
     if logits.shape[1] == 1:
         return (logits[:, 0] > 0).astype(np.int64)
     return logits.argmax(axis=1).astype(np.int64)
