@@ -9,3 +9,15 @@ settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True
 settings.register_profile("thorough", max_examples=2000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how many bad inputs the hardening suite tried per function (when it ran)."""
+    import sys
+
+    module = sys.modules.get("tests.hardening.test_bad_inputs")
+    tried = getattr(module, "TRIED", None)
+    if tried:
+        terminalreporter.write_sep("-", f"bad inputs tried: {sum(tried.values())} in all")
+        for name, count in sorted(tried.items()):
+            terminalreporter.write_line(f"  {name}: {count}")
