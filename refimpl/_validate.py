@@ -43,7 +43,10 @@ def as_int_array(x, name: str, *, ndim: int | None = None) -> np.ndarray:
     """Return ``x`` as an int64 ndarray; floats are accepted only when they hold whole numbers."""
     if x is None or isinstance(x, (str, bytes)):
         raise TypeError(f"{name} must be an array of integers, got {type(x).__name__}")
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as exc:  # ragged nested lists and the like
+        raise TypeError(f"{name} must be an array of integers: {exc}") from None
     if arr.dtype.kind == "f" and arr.size and np.isfinite(arr).all() and (arr == np.round(arr)).all():
         arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iu":
@@ -59,7 +62,8 @@ def check_int(value, name: str, *, lo: int | None = None, hi: int | None = None)
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     value = int(value)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ValueError(f"{name} must be in [{lo}, {hi}], got {value}")
+        interval = ("(-inf" if lo is None else f"[{lo}") + (", inf)" if hi is None else f", {hi}]")
+        raise ValueError(f"{name} must be an int in {interval}, got {value}")
     return value
 
 
@@ -90,7 +94,11 @@ def check_choice(value, name: str, choices: Sequence[str]) -> str:
 
 
 def read_only(arr: np.ndarray) -> np.ndarray:
-    """Return a read-only float64 copy of ``arr`` (a copy, so the caller's array stays writable and unshared)."""
+    """Return a read-only float64 copy of ``arr`` (a copy, so the caller's array stays writable and unshared).
+
+    The result is a view of a read-only private copy: NumPy lets the owner of a buffer switch ``writeable`` back
+    on, but refuses it for a view whose base is read-only, so nobody can make the result writable again.
+    """
     out = np.array(arr, dtype=np.float64, copy=True)
     out.flags.writeable = False
-    return out
+    return out.view()

@@ -33,6 +33,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(importlib.import_module(args._module).run(args, args.command))
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+    except (ValueError, TypeError, OSError) as exc:  # OSError: missing file, a directory, no permission
         print(f"refimpl {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -11,7 +11,6 @@ Save → load is bit-exact.
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 
 import numpy as np
@@ -32,10 +31,12 @@ def save(mlp, path) -> None:
     check_model(mlp)
     path = _check_path(path)
     arrays = {"format_version": np.int64(FORMAT_VERSION), "n_layers": np.int64(len(mlp.weights))}
-    for i, (w, b) in enumerate(zip(mlp.weights, mlp.biases)):
+    for i, (w, b) in enumerate(zip(mlp.weights, mlp.biases, strict=True)):
         arrays[f"W{i}"], arrays[f"b{i}"] = w, b
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".refimpl-", suffix=".npz.tmp", dir=folder)
+    # Not tempfile.mkstemp: it creates mode 0600, and the model file should get the usual umask-based mode.
+    tmp = os.path.join(folder, f".refimpl-{os.urandom(8).hex()}.npz.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
@@ -95,9 +96,14 @@ def _read_members(path: str) -> dict[str, np.ndarray]:
         infos = archive.infolist()
         if len(infos) > 2 * _MAX_LAYERS + 2:
             raise ValueError(f"too many members ({len(infos)})")
+        file_bytes = os.path.getsize(path)
         for info in infos:
             if not info.filename.endswith(".npy"):
                 raise ValueError(f"unexpected member {info.filename!r}")
+            # save writes stored (uncompressed) members, so no member can be larger than the file: this bounds
+            # every allocation below by the file's size (no zip bomb, no lying size field).
+            if info.compress_type != zipfile.ZIP_STORED or not info.file_size == info.compress_size <= file_bytes:
+                raise ValueError(f"{info.filename}: not a stored member no larger than the file")
             with archive.open(info) as f:
                 version = np.lib.format.read_magic(f)
                 if version == (1, 0):

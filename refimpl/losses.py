@@ -49,7 +49,8 @@ def softmax_cross_entropy(logits, y) -> tuple[float, np.ndarray]:
 def softmax_cross_entropy_unchecked(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     n = logits.shape[0]
     shifted = logits - logits.max(axis=1, keepdims=True)  # the max shift: exp never overflows
-    exp = np.exp(shifted)
+    with np.errstate(under="ignore"):  # exp of a very negative shift rounds to 0: the correct float result
+        exp = np.exp(shifted)
     total = exp.sum(axis=1, keepdims=True)
     rows = np.arange(n)
     loss = float(np.mean(np.log(total[:, 0]) - shifted[rows, y]))
@@ -82,9 +83,10 @@ def binary_cross_entropy_with_logits(logits, y) -> tuple[float, np.ndarray]:
 
 def binary_cross_entropy_unchecked(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     z = logits[:, 0]
-    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    with np.errstate(under="ignore"):  # exp(-|z|) and e / (1 + e) round to 0 for large |z|: correct, not an error
+        e = np.exp(-np.abs(z))  # in [0, 1]: never overflows
+        sigmoid = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
     loss = float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(e)))
-    sigmoid = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
     grad = ((sigmoid - y) / z.shape[0])[:, None]
     return loss, grad
 

@@ -52,6 +52,14 @@ class MLP:
     def __setattr__(self, name, value):
         raise AttributeError("MLP is immutable; build a new one with MLP(weights, biases)")
 
+    def __delattr__(self, name):
+        raise AttributeError("MLP is immutable; build a new one with MLP(weights, biases)")
+
+    def __reduce__(self):
+        # copy, deepcopy and pickle rebuild through the checked constructor (the default slot-state protocol
+        # would go through __setattr__, which refuses).
+        return (MLP, (self._weights, self._biases))
+
     @classmethod
     def init(cls, sizes, seed) -> MLP:
         """He-normal initialisation: ``W_l ~ N(0, 2 / n_l)``, ``b_l = 0``, drawn from ``default_rng(seed)``.
@@ -68,7 +76,8 @@ class MLP:
             raise ValueError(f"sizes must list at least an input and an output width, got {sizes}")
         seed = check_int(seed, "seed", lo=0)
         rng = np.random.default_rng(seed)
-        weights = [rng.normal(0.0, np.sqrt(2.0 / max(m, 1)), size=(m, n)) for m, n in zip(sizes, sizes[1:])]
+        pairs = zip(sizes[:-1], sizes[1:], strict=True)  # (fan_in, fan_out); a fan_in of 0 draws nothing
+        weights = [rng.normal(0.0, np.sqrt(2.0 / max(m, 1)), size=(m, n)) for m, n in pairs]
         biases = [np.zeros(n) for n in sizes[1:]]
         return cls(weights, biases)
 
@@ -90,7 +99,7 @@ class MLP:
     @property
     def n_parameters(self) -> int:
         """Number of weights and biases."""
-        return sum(w.size + b.size for w, b in zip(self._weights, self._biases))
+        return sum(w.size + b.size for w, b in zip(self._weights, self._biases, strict=True))
 
     def forward(self, X) -> np.ndarray:
         """Logits of shape ``(n, sizes[-1])`` for inputs ``X`` of shape ``(n, sizes[0])`` (finite, 2-D)."""
@@ -113,7 +122,7 @@ def _check_parameters(weights, biases) -> tuple[list[np.ndarray], list[np.ndarra
     bs = [as_float_array(b, f"biases[{i}]", ndim=1) for i, b in enumerate(biases)]
     if ws[0].shape[0] == 0 or ws[-1].shape[1] == 0:
         raise ValueError(f"input and output widths must be >= 1, got {ws[0].shape[0]} and {ws[-1].shape[1]}")
-    for i, (w, b) in enumerate(zip(ws, bs)):
+    for i, (w, b) in enumerate(zip(ws, bs, strict=True)):
         if b.shape[0] != w.shape[1]:
             raise ValueError(f"biases[{i}] must have shape ({w.shape[1]},) to match weights[{i}] of shape "
                              f"{w.shape}, got {b.shape}")
@@ -146,7 +155,7 @@ def forward_trace(weights, biases, X) -> list[np.ndarray]:
     which equals ``z_l > 0`` because ``max(z, 0) > 0`` exactly when ``z > 0``.
     """
     hs = [X]
-    for W, b in zip(weights[:-1], biases[:-1]):
+    for W, b in zip(weights[:-1], biases[:-1], strict=True):
         hs.append(np.maximum(hs[-1] @ W + b, 0.0))
     hs.append(hs[-1] @ weights[-1] + biases[-1])
     return hs

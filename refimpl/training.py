@@ -64,7 +64,7 @@ def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0,
     weights = [np.array(w) for w in mlp.weights]
     biases = [np.array(b) for b in mlp.biases]
     if masks is not None:
-        weights = [np.where(m, w, 0.0) for w, m in zip(weights, masks)]
+        weights = [np.where(m, w, 0.0) for w, m in zip(weights, masks, strict=True)]
     params = weights + biases
     param_masks = (masks if masks is not None else [None] * len(weights)) + [None] * len(biases)
     velocity = [np.zeros_like(p) for p in params] if momentum else None
@@ -89,7 +89,7 @@ def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0,
 
 def _sgd_step(params, grads, masks, velocity, lr, momentum) -> None:
     """In-place update of the training copies (never of a caller's array); avoids fresh temporaries."""
-    for i, (p, g, m) in enumerate(zip(params, grads, masks)):
+    for i, (p, g, m) in enumerate(zip(params, grads, masks, strict=True)):
         if m is not None:
             g *= m
         if velocity is not None:
@@ -115,7 +115,10 @@ def _check_labels(y: np.ndarray, n: int, width: int, loss: str) -> None:
 
 
 def check_masks(masks, mlp: MLP, name: str = "masks"):
-    """Return ``masks`` as a list of bool arrays matching ``mlp.weights``, or None."""
+    """Return ``masks`` as a list of bool arrays matching ``mlp.weights``, or None.
+
+    Each mask may be a bool array (e.g. ``np.abs(w) > eps``) or a real array holding only 0 and 1.
+    """
     if masks is None:
         return None
     if isinstance(masks, (str, bytes, np.ndarray)) or not hasattr(masks, "__len__"):
@@ -123,7 +126,9 @@ def check_masks(masks, mlp: MLP, name: str = "masks"):
     if len(masks) != len(mlp.weights):
         raise ValueError(f"{name} must hold {len(mlp.weights)} arrays, one per weight matrix, got {len(masks)}")
     out = []
-    for i, (m, w) in enumerate(zip(masks, mlp.weights)):
+    for i, (m, w) in enumerate(zip(masks, mlp.weights, strict=True)):
+        if isinstance(m, np.ndarray) and m.dtype == bool:
+            m = m.astype(np.float64)  # bool is the natural mask type; other bool-likes go through the check below
         m = as_float_array(m, f"{name}[{i}]")
         if m.shape != w.shape:
             raise ValueError(f"{name}[{i}] must have shape {w.shape}, got {m.shape}")
