@@ -1,0 +1,113 @@
+"""Independent oracles shared by the foundation tests: nothing here calls the code under test.
+
+- ``central_difference``: the numerical gradient of a scalar function, one coordinate at a time.
+- ``loop_forward``: the MLP forward pass written as scalar Python loops with exactly summed dot products.
+- ``abs_forward``: the same pass on |W|, |b|, |X| without ReLU — the standard bound on the magnitude of every
+  intermediate sum, used to scale rounding tolerances.
+- ``dec``/``dexp``/``dln``: 60-digit decimal arithmetic for closed-form loss values (no mpmath on this machine).
+- ``frozen``: a read-only copy of an array, for the "inputs are never written" checks.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Context, Decimal, localcontext
+
+import numpy as np
+
+EPS = np.finfo(np.float64).eps
+DEC = Context(prec=60, Emax=10**9, Emin=-(10**9), traps=[])
+
+
+def central_difference(f, x: np.ndarray, h: float) -> np.ndarray:
+    """``(f(x + h e_i) − f(x − h e_i)) / 2h`` for every coordinate i of ``x`` (a float array, not modified)."""
+    grad = np.empty(x.shape)
+    for i in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[i] += h
+        down[i] -= h
+        grad[i] = (f(up) - f(down)) / (2 * h)
+    return grad
+
+
+def loop_forward(weights, biases, X) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Logits and the hidden pre-activations, by scalar loops: ``z_j = fsum_i(h_i · W_ij) + b_j``."""
+    h = [list(map(float, row)) for row in np.asarray(X)]
+    pre = []
+    for layer, (W, b) in enumerate(zip(weights, biases, strict=True)):
+        z = [[math.fsum([row[i] * float(W[i, j]) for i in range(W.shape[0])] + [float(b[j])])
+              for j in range(W.shape[1])] for row in h]
+        if layer == len(weights) - 1:
+            return np.array(z).reshape(len(h), W.shape[1]), pre
+        pre.append(np.array(z).reshape(len(h), W.shape[1]))
+        h = [[max(v, 0.0) for v in row] for row in z]
+    raise AssertionError("no layers")
+
+
+def abs_forward(weights, biases, X) -> np.ndarray:
+    """``|X| @ |W_0| + |b_0|`` chained through every layer (no ReLU): bounds each partial sum's magnitude."""
+    h = np.abs(np.asarray(X, dtype=float))
+    for W, b in zip(weights, biases, strict=True):
+        h = h @ np.abs(W) + np.abs(b)
+    return h
+
+
+def dec(x) -> Decimal:
+    """The exact decimal value of a float or an int (the constructor never rounds)."""
+    return Decimal(float(x)) if not isinstance(x, int) else Decimal(x)
+
+
+def dexp(x: Decimal) -> Decimal:
+    return DEC.exp(x)
+
+
+def dln(x: Decimal) -> Decimal:
+    return DEC.ln(x)
+
+
+def softmax_ce_exact(logits: np.ndarray, y: np.ndarray) -> tuple[Decimal, list[list[Decimal]]]:
+    """Closed form ``(1/n) Σ_i [ln Σ_k e^{z_ik} − z_{i,y_i}]`` and ``(softmax − onehot)/n`` in 60 digits."""
+    with localcontext(DEC):  # every +, /, ln, exp below in 60 digits
+        return _softmax_ce_exact(logits, y)
+
+
+def _softmax_ce_exact(logits, y):
+    n, k = logits.shape
+    total, grad = Decimal(0), []
+    for i in range(n):
+        exps = [dexp(dec(logits[i, j])) for j in range(k)]
+        s = sum(exps, Decimal(0))
+        total += dln(s) - dec(logits[i, y[i]])
+        grad.append([(e / s - (1 if j == y[i] else 0)) / n for j, e in enumerate(exps)])
+    return total / n, grad
+
+
+def binary_ce_exact(z: np.ndarray, y: np.ndarray) -> tuple[Decimal, list[Decimal]]:
+    """Closed form ``(1/n) Σ_i [−y ln σ(z) − (1−y) ln(1−σ(z))]`` and ``(σ(z) − y)/n`` in 60 digits.
+
+    Written with ``−ln σ(z) = ln(1 + e^{−z})``, ``−ln(1 − σ(z)) = ln(1 + e^{z})`` and ``σ(z) − 1 = −1/(1 + e^{z})``
+    so that no term is a difference of nearly equal numbers.
+    """
+    with localcontext(DEC):
+        return _binary_ce_exact(z, y)
+
+
+def _binary_ce_exact(z, y):
+    n = len(z)
+    total, grad = Decimal(0), []
+    for zi, yi in zip(z, y, strict=True):
+        zd = dec(zi)
+        if yi == 1:
+            total += dln(1 + dexp(-zd))
+            grad.append(-1 / (1 + dexp(zd)) / n)
+        else:
+            total += dln(1 + dexp(zd))
+            grad.append(1 / (1 + dexp(-zd)) / n)
+    return total / n, grad
+
+
+def frozen(a) -> np.ndarray:
+    """A read-only copy: any attempt by the code under test to write into it raises ValueError."""
+    out = np.array(a, copy=True)
+    out.flags.writeable = False
+    return out
