@@ -1,0 +1,114 @@
+"""Global interpretability (§2.2.2): mean attribution per input feature, and the model's layers as data."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import as_float_array, check_choice, check_int
+from ..mlp import check_inputs, check_model, forward_trace
+from .gradients import gradients_unchecked, target_or_predicted
+from .integrated import exact_ig_unchecked
+
+GLOBAL_METHODS = ("integrated_gradients", "saliency", "gradient_x_input")
+
+
+def global_importance(mlp, X, target=None, method="integrated_gradients") -> np.ndarray:
+    """Mean absolute attribution of each input feature over the rows of ``X``: ``I_i = (1/n) Σ_r |A_{r,i}|``.
+
+    ``A`` is the exact integrated gradients from a zero baseline (``"integrated_gradients"``), the input gradient
+    (``"saliency"``) or gradient × input (``"gradient_x_input"``) of :mod:`refimpl.interpret`.
+
+    Parameters
+    ----------
+    mlp : MLP
+    X : array_like of shape (n, d), n >= 1, finite
+    target : None, int or int array of shape (n,)
+        None means each row's predicted class ``argmax_k F_k(x)`` (lowest index on ties); for a single-output model
+        that is output 0.
+    method : one of ``GLOBAL_METHODS``
+
+    Returns
+    -------
+    ndarray of shape (d,), entries >= 0.
+
+    Notes
+    -----
+    - A feature that is 0 in every row (and in the baseline) gets exactly 0 for the IG and gradient × input methods.
+    - Rounding: that of the attribution method, plus a float64 mean of ``n`` non-negative terms (relative error at
+      most ``n · 2^-53``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for the attribution functions; ``ValueError`` also for ``n = 0`` (a mean over no rows) or an unknown
+        ``method``.
+    """
+    X = check_inputs(mlp, X)
+    if X.shape[0] == 0:
+        raise ValueError("X must have at least one row: the mean over no rows is undefined")
+    method = check_choice(method, "method", GLOBAL_METHODS)
+    targets = target_or_predicted(mlp, X, target)
+    if method == "integrated_gradients":
+        A = exact_ig_unchecked(mlp.weights, mlp.biases, X, np.zeros_like(X), targets)
+    else:
+        A = gradients_unchecked(mlp.weights, mlp.biases, X, targets)
+        if method == "gradient_x_input":
+            A = X * A
+    return np.abs(A).mean(axis=0)
+
+
+def format_importance_grid(importance, width=8, decimals=3) -> str:
+    """Lay a ``(d,)`` importance vector out as a text grid of ``width`` columns (8 × 8 for the 64 digit pixels).
+
+    Row ``r``, column ``c`` shows ``importance[r · width + c]`` with ``decimals`` decimals, right-aligned; rows are
+    separated by newlines, with no trailing newline. Raises ``ValueError`` when ``d`` is not a positive multiple of
+    ``width`` or ``decimals`` is outside ``[0, 12]``, ``TypeError`` for non-numeric input.
+    """
+    values = as_float_array(importance, "importance", ndim=1, allow_empty=False)
+    width = check_int(width, "width", lo=1)
+    decimals = check_int(decimals, "decimals", lo=0, hi=12)
+    if values.size % width:
+        raise ValueError(f"importance must have a multiple of width={width} entries, got {values.size}")
+    cells = [f"{v:.{decimals}f}" for v in values]
+    pad = max(len(c) for c in cells)
+    return "\n".join(" ".join(c.rjust(pad) for c in cells[r:r + width]) for r in range(0, len(cells), width))
+
+
+def layer_summary(mlp, X=None) -> list[dict]:
+    """One JSON-able dict per layer ``l`` (``h_l @ W_l + b_l``): the model's structure as data (§2.2.2).
+
+    Keys: ``layer`` (l), ``shape`` ([n_l, n_{l+1}]), ``parameters`` (``n_l n_{l+1} + n_{l+1}``), ``nonzeros``
+    (weights and biases ``!= 0``), ``l1`` (``R = Σ_i |w_i|`` over the weights of ``W_l``, the source document's
+    importance), ``l2`` (``sqrt(Σ_i w_i²)``), ``activation`` ("relu" or "linear"), and with ``X`` given, ``dead``: the
+    number of units of a hidden layer whose pre-activation is ``<= 0`` on every row of ``X`` (never active, since
+    ``ReLU'(0) = 0`` and ``ReLU(0) = 0``), None for the linear output layer.
+
+    Notes
+    -----
+    - Counts are exact; ``l1`` and ``l2`` are float64 sums (relative error at most ``n_l n_{l+1} · 2^-53``).
+    - A hidden layer of width 0 has 0 parameters in its outgoing layer and 0 dead units.
+
+    Raises
+    ------
+    TypeError
+        ``mlp`` not an MLP, ``X`` not numeric.
+    ValueError
+        ``X`` of the wrong shape, not finite, or with no rows (no evidence that a unit is dead).
+    """
+    check_model(mlp)
+    hs = None
+    if X is not None:
+        X = check_inputs(mlp, X)
+        if X.shape[0] == 0:
+            raise ValueError("X must have at least one row to find dead units (or pass X=None)")
+        hs = forward_trace(mlp.weights, mlp.biases, X)
+    summary = []
+    for layer, (W, b) in enumerate(zip(mlp.weights, mlp.biases, strict=True)):
+        hidden = layer < len(mlp.weights) - 1
+        row = {"layer": layer, "shape": [int(W.shape[0]), int(W.shape[1])], "parameters": int(W.size + b.size),
+               "nonzeros": int(np.count_nonzero(W) + np.count_nonzero(b)), "l1": float(np.abs(W).sum()),
+               "l2": float(np.sqrt(np.square(W).sum())), "activation": "relu" if hidden else "linear"}
+        if hs is not None:
+            row["dead"] = int(np.count_nonzero(~(hs[layer + 1] > 0).any(axis=0))) if hidden else None
+        summary.append(row)
+    return summary
