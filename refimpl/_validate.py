@@ -94,11 +94,11 @@ def check_choice(value, name: str, choices: Sequence[str]) -> str:
 
 
 def read_only(arr: np.ndarray) -> np.ndarray:
-    """Return a read-only float64 copy of ``arr`` (a copy, so the caller's array stays writable and unshared).
+    """Return a read-only, C-ordered float64 copy of ``arr`` (a copy: the caller's array stays writable, unshared).
 
     The result is a view of a read-only private copy: NumPy lets the owner of a buffer switch ``writeable`` back
     on, but refuses it for a view whose base is read-only, so nobody can make the result writable again.
     """
-    out = np.array(arr, dtype=np.float64, copy=True)
+    out = np.array(arr, dtype=np.float64, order="C", copy=True)  # C order: a transposed input stays savable
     out.flags.writeable = False
     return out.view()
