@@ -1,0 +1,219 @@
+"""Honest sizes: every size is ``len()`` of a byte string that :func:`decode` reads back.
+
+Byte layout (all integers and floats little-endian; "packed" means :func:`pack_codes`' bit stream):
+
+    header   b"RIMC" | format: uint8 (index in FORMATS) | L: uint16 | sizes n_0..n_L: uint32 each
+    layer l  (for l = 0..L−1, W_l of shape (n_l, n_{l+1}) read in row-major order, b_l of length n_{l+1})
+      "float32"           W_l as float32                                         | b_l as float32
+      "float64"           W_l as float64                                         | b_l as float32
+      "sparse"            index block | the nonzero entries as float32           | b_l as float32
+      "quantized"         quant block over all n_l·n_{l+1} entries               | b_l as float32
+      "sparse-quantized"  index block | quant block over the nonzero entries     | b_l as float32
+    index block  nnz: uint32 | r: uint8 (1..16) | m: uint32 | m symbols of r bits, packed
+    quant block  bits: uint8 | β: float64 | lo: float64 | hi: float64 | the codes, packed in `bits` bits
+
+Sparse index encoding (relative indices, after Deep Compression, with an escape instead of a stored filler
+weight): with p_0 < p_1 < … the flat positions of the nonzero entries and gaps g_k = p_k − p_{k−1} (p_{−1} = −1),
+each gap is written as ``⌊(g − 1)/M⌋`` escape symbols 0 (each meaning "advance M positions, nothing here") and
+then the symbol ``g − M·⌊(g − 1)/M⌋`` ∈ [1, M], with M = 2^r − 1. The encoder picks, per layer, the r in 1..16 with
+the fewest bits (the smallest such r on a tie). r = 1 is a bitmask cut after the last nonzero entry, so the code is
+never longer than a 1-bit-per-weight mask (plus the 9-byte block head), and at low density it goes below it: a
+bitmask alone caps any ratio at 32× against float32.
+
+Biases are always stored as float32, in every format, as the ratios in the demo count them.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from .._validate import check_choice
+from ..mlp import MLP
+from .packing import pack_codes, packed_size, unpack_codes
+from .quantization import Quantized
+from .quantized_model import QuantizedModel
+
+FORMATS = ("float32", "float64", "sparse", "quantized", "sparse-quantized")
+MAGIC = b"RIMC"
+_FLOAT_FORMATS = ("float32", "float64", "sparse")
+_HEAD = struct.Struct("<4sBH")
+_INDEX = struct.Struct("<IBI")
+_QUANT = struct.Struct("<Bddd")
+
+
+def storage_bytes(model, format) -> int:
+    """Size in bytes of ``model`` written in ``format``: ``len(encode(model, format))``.
+
+    Parameters
+    ----------
+    model : MLP for "float32", "float64", "sparse"; QuantizedModel (from :func:`quantize_model`) for "quantized"
+        and "sparse-quantized"
+    format : one of FORMATS (layout in the module docstring)
+
+    Returns
+    -------
+    int. Exact: it is the length of an actual byte string, header and per-layer heads included.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`encode`.
+    """
+    return len(encode(model, format))
+
+
+def encode(model, format) -> bytes:
+    """Write ``model`` in ``format`` (layout in the module docstring).
+
+    Notes
+    -----
+    - "float32" and "sparse" round the weights to float32 and every format rounds the biases to float32:
+      :func:`decode` returns the model those bytes hold, which is ``model`` itself when its parameters are
+      float32 numbers (as after :func:`quantize_model`, for the biases).
+    - "sparse" stores the entries with ``w != 0``; the sign of a zero is not kept.
+    - "quantized" needs every entry coded (no mask); a pruned model must use "sparse-quantized".
+
+    Raises
+    ------
+    TypeError
+        ``model`` is not the kind the format needs, or ``format`` is not a str.
+    ValueError
+        Unknown format, a layer wider than 2^32 − 1, more than 65535 layers, or "quantized" on a model with
+        uncoded entries.
+    """
+    format = check_choice(format, "format", FORMATS)
+    if format in _FLOAT_FORMATS and not isinstance(model, MLP):
+        raise TypeError(f"format {format!r} writes a refimpl.MLP, got {type(model).__name__}")
+    if format not in _FLOAT_FORMATS and not isinstance(model, QuantizedModel):
+        raise TypeError(f"format {format!r} writes a QuantizedModel (use refimpl.quantize_model), "
+                        f"got {type(model).__name__}")
+    sizes = model.sizes
+    if len(sizes) - 1 > 0xFFFF or max(sizes) > 0xFFFFFFFF:
+        raise ValueError(f"sizes {sizes} are too large for the byte layout (uint16 layers, uint32 widths)")
+    parts = [_HEAD.pack(MAGIC, FORMATS.index(format), len(sizes) - 1), np.array(sizes, "<u4").tobytes()]
+    for l, b in enumerate(model.biases):
+        parts.append(_encode_weights(model, l, format))
+        parts.append(b.astype("<f4").tobytes())
+    return b"".join(parts)
+
+
+def _encode_weights(model, l: int, format: str) -> bytes:
+    if format == "float32":
+        return model.weights[l].astype("<f4").tobytes()
+    if format == "float64":
+        return model.weights[l].astype("<f8").tobytes()
+    if format == "sparse":
+        W = model.weights[l]
+        return _encode_index(W != 0) + W[W != 0].astype("<f4").tobytes()
+    q, mask = model.weights[l], model.masks[l]
+    if format == "quantized":
+        if not mask.all():
+            raise ValueError(f"layer {l} has {int((~mask).sum())} uncoded (zero) entries; write it as "
+                             "'sparse-quantized'")
+        return _encode_quant(q)
+    return _encode_index(mask) + _encode_quant(q)
+
+
+def _encode_quant(q: Quantized) -> bytes:
+    return _QUANT.pack(q.bits, q.beta, q.lo, q.hi) + pack_codes(q.codes, q.bits)
+
+
+def _gaps(mask: np.ndarray) -> np.ndarray:
+    positions = np.flatnonzero(mask.ravel())
+    return np.diff(positions, prepend=-1)
+
+
+def _symbol_count(gaps: np.ndarray, r: int) -> int:
+    return int(((gaps - 1) // (2 ** r - 1) + 1).sum())
+
+
+def _encode_index(mask: np.ndarray) -> bytes:
+    gaps = _gaps(mask)
+    r = min(range(1, 17), key=lambda r: r * _symbol_count(gaps, r))  # min() keeps the smallest r on a tie
+    M = 2 ** r - 1
+    escapes = (gaps - 1) // M
+    symbols = np.zeros(int((escapes + 1).sum()), dtype=np.int64)
+    symbols[np.cumsum(escapes + 1) - 1] = gaps - M * escapes
+    return _INDEX.pack(gaps.size, r, symbols.size) + pack_codes(symbols, r)
+
+
+class _Reader:
+    """A cursor over the bytes being decoded; every read is bounds-checked."""
+
+    def __init__(self, data: bytes):
+        self.data, self.at = data, 0
+
+    def take(self, n: int) -> bytes:
+        if self.at + n > len(self.data):
+            raise ValueError(f"data is truncated: needed {n} bytes at offset {self.at}, have {len(self.data)}")
+        self.at += n
+        return self.data[self.at - n:self.at]
+
+    def unpack(self, st: struct.Struct) -> tuple:
+        return st.unpack(self.take(st.size))
+
+    def array(self, dtype: str, count: int) -> np.ndarray:
+        dt = np.dtype(dtype)
+        return np.frombuffer(self.take(dt.itemsize * count), dtype=dt).astype(np.float64)
+
+
+def decode(data) -> MLP | QuantizedModel:
+    """Read bytes written by :func:`encode`: an MLP for the float formats, a QuantizedModel for the quantized ones.
+
+    Exact: every stored number is read back bit for bit (float32 values widen exactly to float64).
+
+    Raises
+    ------
+    TypeError
+        ``data`` is not bytes-like.
+    ValueError
+        Wrong magic, unknown format, truncated data, trailing bytes, an index block inconsistent with its layer,
+        or values that do not make a valid model.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes, got {type(data).__name__}")
+    reader = _Reader(bytes(data))
+    magic, tag, n_layers = reader.unpack(_HEAD)
+    if magic != MAGIC or tag >= len(FORMATS):
+        raise ValueError("data is not a refimpl model (bad magic or format tag)")
+    format = FORMATS[tag]
+    sizes = [int(s) for s in np.frombuffer(reader.take(4 * (n_layers + 1)), dtype="<u4")]
+    layers = [(_decode_weights(reader, format, (m, n)), reader.array("<f4", n))
+              for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
+    if reader.at != len(reader.data):
+        raise ValueError(f"data has {len(reader.data) - reader.at} trailing bytes")
+    biases = [b for _, b in layers]
+    if format in _FLOAT_FORMATS:
+        return MLP([w for w, _ in layers], biases)
+    return QuantizedModel(tuple(q for (q, _), _ in layers), tuple(m for (_, m), _ in layers), tuple(biases))
+
+
+def _decode_weights(reader: _Reader, format: str, shape: tuple[int, int]):
+    size = shape[0] * shape[1]
+    if format in ("float32", "float64"):
+        return reader.array("<f4" if format == "float32" else "<f8", size).reshape(shape)
+    mask = _decode_index(reader, size).reshape(shape) if format != "quantized" else np.ones(shape, dtype=bool)
+    if format == "sparse":
+        W = np.zeros(shape)
+        W[mask] = reader.array("<f4", int(mask.sum()))
+        return W
+    bits, beta, lo, hi = reader.unpack(_QUANT)
+    codes = unpack_codes(reader.take(packed_size(int(mask.sum()), bits)), bits, int(mask.sum()))
+    return Quantized(codes, lo, hi, bits, beta), mask
+
+
+def _decode_index(reader: _Reader, size: int) -> np.ndarray:
+    nnz, r, m = reader.unpack(_INDEX)
+    if not 1 <= r <= 16:
+        raise ValueError(f"index block has symbol width {r}, expected 1..16")
+    symbols = unpack_codes(reader.take(packed_size(m, r)), r, m).astype(np.int64)
+    if int((symbols != 0).sum()) != nnz or (m and symbols[-1] == 0):
+        raise ValueError("index block is inconsistent: its symbols do not describe its nonzero count")
+    positions = (np.cumsum(np.where(symbols == 0, 2 ** r - 1, symbols)) - 1)[symbols != 0]
+    if positions.size and positions[-1] >= size:
+        raise ValueError(f"index block points past the end of its layer ({size} entries)")
+    mask = np.zeros(size, dtype=bool)
+    mask[positions] = True
+    return mask
