@@ -3,6 +3,28 @@
 The public names are listed in ``__all__``; each is documented where it is defined.
 """
 
+from .compression import (
+    FLOOR_ULP_WINDOW,
+    Quantized,
+    QuantizedModel,
+    dequantize,
+    floor_quantize,
+    floor_quantize_exact,
+    l1_importance,
+    minmax_normalize,
+    near_integer_boundary,
+    neuron_importance,
+    pack_codes,
+    prune_connections,
+    prune_neurons,
+    prune_smallest,
+    quantize,
+    quantize_model,
+    sensitivity,
+    storage_bytes,
+    threshold,
+    unpack_codes,
+)
 from .interpret import (
     attribution_agreement,
     global_importance,
@@ -26,6 +48,10 @@ __all__ = [
     "softmax_cross_entropy", "binary_cross_entropy_with_logits",
     "train", "predict", "accuracy",
     "save", "load",
+    "threshold", "l1_importance", "prune_smallest", "minmax_normalize", "floor_quantize", "floor_quantize_exact",
+    "near_integer_boundary", "FLOOR_ULP_WINDOW", "Quantized", "quantize", "dequantize", "QuantizedModel",
+    "quantize_model", "pack_codes", "unpack_codes", "neuron_importance", "prune_neurons", "prune_connections",
+    "sensitivity", "storage_bytes",
     "input_gradient", "saliency", "gradient_x_input", "integrated_gradients", "linear_pieces",
     "global_importance", "layer_summary", "attribution_agreement",
 ]
