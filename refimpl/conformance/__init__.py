@@ -1,0 +1,14 @@
+"""Conformance kit: check another implementation against refimpl, clause by clause.
+
+``check(op, candidate)`` returns a :class:`Report`; ``assert_conforms`` raises ``AssertionError`` with it;
+``judge`` runs one input. The clauses are listed in :data:`CLAUSES` (``refimpl check --list``); the golden vectors
+are written by ``refimpl vectors`` and read by ``refimpl verify`` (see docs/conformance.md).
+"""
+
+from .check import assert_conforms, check, judge
+from .clauses import CLAUSES, OPS, Clause, clauses_for
+from .report import Failure, Report
+from .runner import TIME_LIMIT
+
+__all__ = ["check", "assert_conforms", "judge", "Report", "Failure", "CLAUSES", "OPS", "Clause", "clauses_for",
+           "TIME_LIMIT"]

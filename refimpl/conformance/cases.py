@@ -1,0 +1,163 @@
+"""Hand-picked boundary cases per op: the golden vectors, and the first examples every check tries.
+
+Each case is a dict of keyword inputs in the candidate's argument order. The values are chosen so that every
+clause of the op is decided on at least one case; the comments say which boundary each case sits on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .strategies import TINY, _arr, _down, _up
+
+
+def _net(sizes, values, bias_values=None):
+    """A small network with dyadic entries taken cyclically from ``values`` (exact arithmetic)."""
+    weights, biases, i = [], [], 0
+    for m, n in zip(sizes[:-1], sizes[1:], strict=True):
+        weights.append(_arr([values[(i + j) % len(values)] for j in range(m * n)], (m, n)))
+        biases.append(_arr([(bias_values or [0.0])[(i + j) % len(bias_values or [0.0])] for j in range(n)]))
+        i += m * n
+    return weights, biases
+
+
+def _threshold():
+    return [
+        {"w": _arr([0.5, -0.5, 1.0, 0.25]), "eps": 0.5},  # |w| == eps is removed (strict >)
+        {"w": _arr([0.0, -0.0, TINY, -TINY]), "eps": 0.0},  # eps = 0 removes exactly the zeros
+        {"w": _arr([_up(0.1), 0.1, _down(0.1), -0.1]), "eps": 0.1},  # one ulp either side of eps
+        {"w": _arr([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]]), "eps": 3.0},  # 2-D
+        {"w": _arr([]), "eps": 1.0},  # empty
+        {"w": _arr([1e300, -1e-300, 2.0]), "eps": 1e-300},
+    ]
+
+
+def _l1():
+    return [
+        {"w": _arr([1e16, 1.0, 1.0])},  # left-to-right summation loses the ones; the correctly rounded sum does not
+        {"w": _arr([0.1, 0.2, 0.3])},
+        {"w": _arr([-0.0, TINY, -TINY])},
+        {"w": _arr([])},
+        {"w": _arr([[1.0, -2.0], [3.0, -4.0]])},
+    ]
+
+
+def _prune_smallest():
+    return [
+        {"w": _arr([1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0]), "sparsity": 3 / 8},  # all tied: lowest index first
+        {"w": _arr([5.0, 1.0, 4.0, 2.0, 3.0]), "sparsity": 0.5},  # 0.5 * 5 = 2.5 rounds to 2 (half even)
+        {"w": _arr([7.0, 1.0, 6.0, 2.0, 5.0, 3.0, 4.0]), "sparsity": 0.5},  # 3.5 rounds to 4
+        {"w": _arr(np.arange(1.0, 11.0)), "sparsity": 0.35},  # 0.35 * 10 == 3.5 in float64: 4
+        {"w": _arr([3.0, -2.0, 1.0]), "sparsity": 0.0},
+        {"w": _arr([3.0, -2.0, 1.0]), "sparsity": 1.0},
+        {"w": _arr([[2.0, -1.0], [1.0, -2.0]]), "sparsity": 0.5},  # ties across rows: flat index order
+        {"w": _arr([0.0, -0.0, 1.0, TINY]), "sparsity": 0.75},
+    ]
+
+
+def _minmax():
+    return [
+        {"w": _arr([1.0, 2.0, 3.0])},
+        {"w": _arr([2.0, 2.0, 2.0])},  # constant: all zeros
+        {"w": _arr([-0.0, 0.0])},  # constant (-0.0 == 0.0)
+        {"w": _arr([-1.0, TINY, 1.0])},
+        {"w": _arr([[0.1, 0.7], [0.3, -0.2]])},
+        {"w": _arr([-1e300, 1e300])},
+    ]
+
+
+def _floor_quantize():
+    return [
+        {"w_tilde": _arr([0.29]), "alpha": 100.0, "beta": 0.0},  # 100 * 0.29 = 28.999999999999996: floor 28
+        {"w_tilde": _arr([1 / 49]), "alpha": 49.0, "beta": 0.0},  # 49 * (1/49) rounds below 1: floor 0
+        {"w_tilde": _arr([-0.5, -0.25, -0.0, 0.0]), "alpha": 1.0, "beta": 0.0},  # floor toward -inf
+        {"w_tilde": _arr([0.0, 0.5, 1.0, 0.25]), "alpha": 3.0, "beta": 0.5},  # 3*0.5+0.5 = 2: exactly an integer
+        {"w_tilde": _arr([0.0, 1.0, 0.7]), "alpha": 255.0, "beta": 0.5},
+        {"w_tilde": _arr([[0.1, 0.2], [0.3, 0.4]]), "alpha": 10.0, "beta": 0.0},
+    ]
+
+
+def _quantize():
+    return [
+        {"w": _arr([0.0, 1.0, 2.0, 3.0]), "bits": 2, "beta": 0.5},  # every level hit; max lands on alpha, not 2^b
+        {"w": _arr([1.0, 2.0, 4.0]), "bits": 8, "beta": 0.5},  # positive: zero must not be forced into the range
+        {"w": _arr([5.0, 5.0]), "bits": 4, "beta": 0.5},  # constant tensor
+        {"w": _arr([-1.0, 0.0, 0.5, 1.0]), "bits": 1, "beta": 0.0},  # truncation
+        {"w": _arr([0.1, 0.4, 0.7, 1.0]), "bits": 16, "beta": 0.5},
+        {"w": _arr([-3.0, -2.99, -2.0]), "bits": 8, "beta": 0.0},
+    ]
+
+
+def _dequantize():
+    return [
+        {"codes": np.array([0, 1, 2, 3], dtype=np.uint8), "lo": -1.0, "hi": 2.0, "bits": 2},
+        {"codes": np.array([0, 255, 128], dtype=np.uint8), "lo": 0.1, "hi": 0.7, "bits": 8},
+        {"codes": np.array([0, 0], dtype=np.uint8), "lo": 5.0, "hi": 5.0, "bits": 4},  # constant tensor
+        {"codes": np.array([0, 65535, 1], dtype=np.uint16), "lo": -3.0, "hi": 3.0, "bits": 16},
+    ]
+
+
+def _mlp_forward():
+    w, b = _net([2, 3, 2], [1.0, -1.0, 0.5, -0.5, 2.0, 0.25], [0.0, 1.0, -1.0])
+    w0, b0 = _net([3, 0, 2], [1.0])
+    wl, bl = _net([3, 2], [1.0, -2.0, 0.5], [0.5])
+    return [
+        {"weights": w, "biases": b, "X": _arr([[1.0, 1.0], [0.5, -1.0], [0.0, 0.0]])},  # a pre-activation is 0
+        {"weights": w0, "biases": b0, "X": _arr([[1.0, 2.0, 3.0]])},  # hidden width 0
+        {"weights": wl, "biases": bl, "X": _arr([[1.0, 0.0, -1.0], [2.0, 2.0, 2.0]])},  # no hidden layer
+    ]
+
+
+def _mlp_gradients():
+    w, b = _net([2, 3, 2], [1.0, -1.0, 0.5, -0.5, 2.0, 0.25], [0.0, 1.0, -1.0])
+    wb, bb = _net([2, 2, 1], [1.0, -1.0, 0.5], [0.0])
+    wbig, bbig = _net([2, 2], [1000.0, -1000.0, 2000.0, 500.0])
+    X = _arr([[1.0, 1.0], [0.5, -1.0], [0.0, 0.0]])
+    return [
+        {"weights": w, "biases": b, "X": X, "y": np.array([0, 1, 1]), "loss": "softmax_cross_entropy"},
+        {"weights": wb, "biases": bb, "X": X, "y": np.array([1, 0, 1]), "loss": "binary_cross_entropy_with_logits"},
+        {"weights": wbig, "biases": bbig, "X": X, "y": np.array([1, 0, 0]), "loss": "softmax_cross_entropy"},
+    ]
+
+
+def _input_gradient():
+    w, b = _net([2, 3, 2], [1.0, -1.0, 0.5, -0.5, 2.0, 0.25], [0.0, 1.0, -1.0])
+    X = _arr([[1.0, 1.0], [0.5, -1.0], [0.0, 0.0]])  # row 3: pre-activation 0 at a unit with bias 0
+    return [{"weights": w, "biases": b, "X": X, "target": np.array([0, 1, 1])}]
+
+
+def _integrated_gradients():
+    w, b = _net([2, 3, 2], [1.0, -1.0, 0.5, -0.5, 2.0, 0.25], [0.0, 1.0, -1.0])
+    wl, bl = _net([3, 1], [1.0, -2.0, 0.5], [0.5])
+    X = _arr([[1.0, 1.0], [0.5, -1.0], [2.0, -3.0]])
+    return [
+        {"weights": wl, "biases": bl, "X": _arr([[1.0, 2.0, 3.0]]), "baselines": _arr([[0.0, 0.0, 0.0]]),
+         "target": np.array([0])},  # no hidden layer: IG = (x - b) * w exactly
+        {"weights": w, "biases": b, "X": X, "baselines": np.zeros((3, 2)), "target": np.array([0, 1, 0])},
+        {"weights": w, "biases": b, "X": X, "baselines": X.copy(), "target": np.array([1, 1, 0])},  # x == baseline
+    ]
+
+
+def _prune_neurons():
+    w, b = _net([2, 4, 3, 2], [1.0, -1.0, 0.5, -0.5, 2.0, 0.25], [0.5, -1.0])
+    w[0][:, 1] = 0.0  # neuron 1 of the first hidden layer is the constant relu(b_1): folded into b_2
+    return [
+        {"weights": w, "biases": b, "keep_ratio": 0.5},
+        {"weights": w, "biases": b, "keep_ratio": 0.0},
+        {"weights": w, "biases": b, "keep_ratio": 1.0},
+        {"weights": w, "biases": b, "keep_ratio": 0.375},  # 0.375 * 4 = 1.5 -> 2, 0.375 * 3 = 1.125 -> 1
+    ]
+
+
+_CASES = {
+    "threshold": _threshold, "l1_importance": _l1, "prune_smallest": _prune_smallest,
+    "minmax_normalize": _minmax, "floor_quantize": _floor_quantize, "quantize": _quantize,
+    "dequantize": _dequantize, "mlp_forward": _mlp_forward, "mlp_gradients": _mlp_gradients,
+    "input_gradient": _input_gradient, "integrated_gradients": _integrated_gradients,
+    "prune_neurons": _prune_neurons,
+}
+
+
+def boundary_cases(op: str) -> list[dict]:
+    """The fixed boundary cases of ``op`` (fresh arrays on every call)."""
+    return _CASES[op]()

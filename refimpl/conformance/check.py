@@ -1,0 +1,169 @@
+"""The differential property tester: ``check``, ``assert_conforms`` and ``judge``.
+
+``check`` searches with Hypothesis's ``find`` (seeded, no example database, so the same seed gives the same run)
+for an input on which the candidate breaks a clause, then lets Hypothesis shrink it while it keeps breaking the
+*same* clause as the first failure found, so the report shows the simplest witness of one problem. Every result is
+cached by input, so a non-deterministic candidate (e.g. a random mask) cannot confuse the shrinker, and a candidate
+that hits the time limit is never called again: the search stops at that input.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis.errors import NoSuchExample, Unsatisfiable
+
+from .._validate import check_choice, check_int, check_real
+from .clauses import OPS as OP_NAMES
+from .clauses import tag
+from .compare import Tolerance
+from .judging import Broken, Verdict
+from .ops import OPS, as_args, call_text, candidate_view, check_inputs_complete
+from .report import Failure, Report, candidate_import, snippet
+from .runner import TIME_LIMIT, Runner, freeze
+from .strategies import strategy
+
+TIES = ("lowest-index", "any")
+PRECISIONS = ("float64", "float32")
+
+
+def _options(op, max_examples, seed, rtol, atol, ties, precision):
+    check_choice(op, "op", OP_NAMES)
+    check_int(max_examples, "max_examples", lo=1)
+    check_int(seed, "seed", lo=0)
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if value is not None:
+            check_real(value, name, lo=0.0)
+    return Tolerance(check_choice(precision, "precision", PRECISIONS), rtol, atol, check_choice(ties, "ties", TIES))
+
+
+def _key(inputs: dict) -> bytes:
+    """A canonical byte key of an input dict (dtype, shape and bytes of every array)."""
+    parts = []
+    for name in sorted(inputs):
+        values = inputs[name] if isinstance(inputs[name], list) else [inputs[name]]
+        for x in values:
+            x = np.asarray(x)
+            parts.append(f"{name}|{x.dtype.str}|{x.shape}|".encode() + x.tobytes())
+    return b"\x00".join(parts)
+
+
+class _Evaluation:
+    """Reference, candidate and judge on one input; the result is a list of (clause, message) pairs."""
+
+    def __init__(self, op, runner: Runner, tol: Tolerance):
+        self.op, self.runner, self.tol = op, runner, tol
+        self.allowed: list[str] = []
+
+    def __call__(self, inputs: dict):
+        expected = self.op.reference(freeze(dict(inputs)))
+        outcome = self.runner.call(as_args(self.op, inputs))
+        if outcome.clause is not None:
+            return [(outcome.clause, outcome.message)], expected, None
+        verdict = Verdict()
+        try:
+            self.op.judge(inputs, expected, outcome.value, self.tol, verdict)
+        except Broken as broken:
+            verdict.fail(broken.clause, broken.message)
+        self.allowed.extend(verdict.allowed[:1])
+        return list(verdict.failed.items()), expected, outcome.value
+
+
+def _failures(op, inputs, findings, expected, got, candidate_ref) -> tuple[Failure, ...]:
+    where = call_text(op, inputs)
+    code = snippet(op.name, op.args, inputs, candidate_ref)
+    return tuple(Failure(clause, f"{message} {tag(clause, where)}", inputs, candidate_view(op, expected), got, code)
+                 for clause, message in findings)
+
+
+def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties="lowest-index",
+          precision="float64", time_limit=TIME_LIMIT, target=None) -> Report:
+    """Check ``candidate`` against refimpl's ``op`` on up to ``max_examples`` generated inputs.
+
+    Parameters
+    ----------
+    op : str, one of ``refimpl.conformance.OPS`` (``refimpl check --list`` shows each op's clauses)
+    candidate : callable with the op's signature (NumPy arrays in, anything array-like out)
+    max_examples : int >= 1, inputs generated before declaring conformance (shrinking calls come on top)
+    seed : int >= 0; the same seed gives the same inputs, the same failures, the same report
+    rtol, atol : float >= 0 or None; when given, rounded clauses use ``|got - expected| <= atol + rtol*|expected|``
+        instead of the stated rounding bounds (exact clauses stay exact)
+    ties : "lowest-index" (the spec) or "any" (any choice among tied entries; counts and untied decisions must still
+        match)
+    precision : "float64" or "float32" (a float32 candidate: float32 results accepted, rounding windows widened)
+    time_limit : float > 0, seconds per call (see ``refimpl.conformance.runner``)
+    target : "module:attr" naming the candidate, for the snippets (inferred from the function when possible)
+
+    Returns
+    -------
+    Report
+        ``passed``, ``examples_run`` (candidate calls, shrinking included), ``failures`` (each broken clause on the
+        shrunk input), ``allowed`` (boundary notes).
+    """
+    tol = _options(op, max_examples, seed, rtol, atol, ties, precision)
+    time_limit = check_real(time_limit, "time_limit", lo=0.0, lo_open=True)
+    if not callable(candidate):
+        raise TypeError(f"candidate must be callable, got {type(candidate).__name__}")
+    spec = OPS[op]
+    cache: dict[bytes, tuple] = {}
+    state = {"clause": None, "stop": None}
+
+    with Runner(candidate, time_limit) as runner:
+        evaluate = _Evaluation(spec, runner, tol)
+
+        def fails(inputs: dict) -> bool:
+            key = _key(inputs)
+            if key not in cache:
+                if state["stop"] is not None:  # a call timed out: never call the candidate again
+                    return False
+                cache[key] = evaluate(inputs)
+            clauses = [c for c, _ in cache[key][0]]
+            if clauses and state["clause"] is None:
+                state["clause"] = clauses[0]
+                if clauses[0] == "common.time-limit":
+                    state["stop"] = key
+            return state["clause"] in clauses
+
+        run_settings = settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
+                                phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck),
+                                print_blob=False)
+        try:
+            found = find(strategy(op), fails, settings=run_settings, random=random.Random(seed))
+        except (NoSuchExample, Unsatisfiable):
+            found = None
+    options = {"max_examples": max_examples, "seed": seed, "rtol": rtol, "atol": atol, "ties": ties,
+               "precision": precision}
+    notes = tuple(dict.fromkeys(evaluate.allowed))[:20]
+    if found is None:
+        return Report(op, True, len(cache), (), notes, options)
+    findings, expected, got = cache[_key(found)]
+    ref = candidate_import(candidate, target)
+    return Report(op, False, len(cache), _failures(spec, found, findings, expected, got, ref), notes, options)
+
+
+def assert_conforms(op, candidate, **options) -> Report:
+    """``check`` and raise ``AssertionError`` (carrying the report as ``.report``) unless the candidate conforms."""
+    report = check(op, candidate, **options)
+    if not report.passed:
+        error = AssertionError(str(report))
+        error.report = report
+        raise error
+    return report
+
+
+def judge(op, candidate, *, rtol=None, atol=None, ties="lowest-index", precision="float64",
+          time_limit=TIME_LIMIT, expected=None, **inputs) -> list[Failure]:
+    """Run ``candidate`` once on ``inputs`` (keyword arguments named as the op's arguments) and return the
+    clauses it breaks (an empty list when it conforms on this input). ``expected`` overrides the reference's
+    result (used by ``refimpl verify`` with golden vectors)."""
+    tol = _options(op, 1, 0, rtol, atol, ties, precision)
+    spec = OPS[op]
+    inputs = check_inputs_complete(spec, inputs)
+    with Runner(candidate, time_limit) as runner:
+        evaluation = _Evaluation(spec, runner, tol)
+        if expected is not None:
+            evaluation.op = spec._replace(reference=lambda _: expected)
+        findings, exp, got = evaluation(inputs)
+    return list(_failures(spec, inputs, findings, exp, got, candidate_import(candidate)))

@@ -1,0 +1,111 @@
+"""The vocabulary every op's judge uses: a verdict that collects failed clauses, and the checks of a result's
+type, shape, dtype and finiteness (the ``common.*`` clauses), with array-api-tests style messages."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+class Broken(Exception):
+    """Raised by a structural check (type, shape, dtype, finite): the value clauses cannot be judged."""
+
+    def __init__(self, clause: str, message: str):
+        super().__init__(message)
+        self.clause, self.message = clause, message
+
+
+class Verdict:
+    """Failed clauses (at most one message per clause, the first found) and 'boundary, allowed' notes."""
+
+    def __init__(self):
+        self.failed: dict[str, str] = {}
+        self.allowed: list[str] = []
+
+    def fail(self, clause: str, message: str) -> None:
+        self.failed.setdefault(clause, message)
+
+    def allow(self, message: str) -> None:
+        self.allowed.append(message)
+
+
+def fmt(x) -> str:
+    """A value as Python would read it back exactly (shortest round-trip repr of floats)."""
+    if isinstance(x, (float, np.floating)):
+        return repr(float(x))
+    if isinstance(x, (np.integer, np.bool_)):
+        return repr(x.item())
+    return repr(x)
+
+
+def where(index, name: str = "out") -> str:
+    """``out[2]`` or ``out[1, 0]`` for an index tuple from ``np.argwhere``."""
+    return f"{name}[{', '.join(str(int(i)) for i in np.atleast_1d(index))}]"
+
+
+def first(mask: np.ndarray):
+    """The index tuple of the first True entry of ``mask`` (row-major), or None."""
+    hits = np.argwhere(mask)
+    return tuple(hits[0]) if len(hits) else None
+
+
+def mismatch(got: np.ndarray, expected: np.ndarray, index, name: str = "out") -> str:
+    """``out[2]=0.5, but should be 0.0``."""
+    return f"{where(index, name)}={fmt(got[index])}, but should be {fmt(expected[index])}"
+
+
+def as_result(value, name: str, shape: tuple, kind: str, precision: str) -> np.ndarray:
+    """Check a returned array: array-like of reals (common.type), ``shape`` (common.shape), dtype of ``kind`` "f"
+    (float64, or float32 under precision="float32") or "i" (any integer dtype) (common.dtype), finite
+    (common.finite). Returns it as float64 or int64."""
+    if value is None or isinstance(value, (str, bytes, dict)):
+        raise Broken("common.type", f"{name} is {type(value).__name__}, but should be an array")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # noqa: BLE001 - whatever the candidate returned
+        raise Broken("common.type", f"{name} cannot be read as an array ({type(exc).__name__}: {exc})") from None
+    if arr.dtype.kind not in "biuf":
+        raise Broken("common.type", f"{name} has dtype {arr.dtype}, but should hold real numbers")
+    if arr.shape != tuple(shape):
+        raise Broken("common.shape", f"{name}.shape={arr.shape}, but should be {tuple(shape)}")
+    if kind == "i":
+        if arr.dtype.kind not in "iu":
+            raise Broken("common.dtype", f"{name}.dtype={arr.dtype}, but should be an integer dtype")
+        return arr.astype(np.int64)
+    allowed = ("float64", "float32") if precision == "float32" else ("float64",)
+    if arr.dtype.name not in allowed:
+        raise Broken("common.dtype", f"{name}.dtype={arr.dtype}, but should be {' or '.join(allowed)}"
+                     + ("" if precision == "float32" else " (pass precision='float32' for a float32 candidate)"))
+    out = arr.astype(np.float64)
+    if not np.isfinite(out).all():
+        bad = first(~np.isfinite(out))
+        raise Broken("common.finite", f"{where(bad, name)}={fmt(out[bad])}, but should be finite")
+    return out
+
+
+def as_results(values: list, expected: list, name: str, kind: str, precision: str) -> list[np.ndarray]:
+    """:func:`as_result` for each of a list of arrays (``name[0]``, ``name[1]``, ...)."""
+    return [as_result(g, f"{name}[{l}]", e.shape, kind, precision)
+            for l, (g, e) in enumerate(zip(values, expected, strict=True))]
+
+
+def as_scalar(value, name: str, precision: str) -> float:
+    """A returned real number: a Python/NumPy real or a 0-d (or single-entry) float array."""
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        out = float(value)
+    else:
+        arr = as_result(value, name, np.shape(value) if np.size(value) == 1 else (), "f", precision)
+        out = float(arr.reshape(-1)[0])
+    if not np.isfinite(out):
+        raise Broken("common.finite", f"{name}={fmt(out)}, but should be finite")
+    return out
+
+
+def as_sequence(value, name: str, length: int) -> list:
+    """A returned tuple/list of ``length`` items (common.type)."""
+    if isinstance(value, (str, bytes, np.ndarray)) or not isinstance(value, (list, tuple)):
+        raise Broken("common.type", f"{name} is {type(value).__name__}, but should be a tuple/list of {length}")
+    if len(value) != length:
+        raise Broken("common.shape", f"len({name})={len(value)}, but should be {length}")
+    return list(value)

@@ -1,0 +1,145 @@
+"""Judges of the §3.1/§3.2 ops. Each gets the inputs, the reference's result, the candidate's raw result and the
+comparison options, and records failed clauses in a :class:`~.judging.Verdict` (structural problems raise
+:class:`~.judging.Broken`). Nothing here recomputes a reference result: expected values come from refimpl."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .compare import ELEMENTWISE_ROUNDINGS, Tolerance
+from .judging import as_result, as_scalar, first, fmt, mismatch, where
+
+
+def judge_threshold(inp, expected, got, tol: Tolerance, v) -> None:
+    out = as_result(got, "out", expected.shape, "f", tol.precision)
+    w, eps = inp["w"], inp["eps"]
+    bad = out != expected
+    for clause, region in (("threshold.strict", np.abs(w) == eps), ("threshold.zero", np.abs(w) < eps),
+                           ("threshold.keep", np.abs(w) > eps)):
+        i = first(bad & region)
+        if i is not None:
+            v.fail(clause, f"{mismatch(out, expected, i)} (|w{where(i, '')}| = {fmt(abs(w[i]))}, eps = {fmt(eps)})")
+
+
+def judge_l1_importance(inp, expected, got, tol: Tolerance, v) -> None:
+    out = as_scalar(got, "out", tol.precision)
+    n = inp["w"].size
+    if not tol.close(out, expected, expected, max(n - 1, 1)):
+        v.fail("l1_importance.sum", f"out={fmt(out)}, but should be {fmt(expected)} (outside the summation bound)")
+    elif out != expected and not tol.user and tol.precision == "float64":
+        v.fail("l1_importance.correctly-rounded", f"out={fmt(out)}, but should be {fmt(expected)} (the correctly "
+               f"rounded sum; off by {fmt(out - expected)})")
+
+
+def judge_prune_smallest(inp, expected, got, tol: Tolerance, v) -> None:
+    out = as_result(got, "out", expected.shape, "f", tol.precision)
+    w = inp["w"]
+    changed = (out != 0) & (out != w)
+    if changed.any():
+        i = first(changed)
+        v.fail("prune_smallest.keep", f"{mismatch(out, w, i)} (a kept entry must be returned unchanged)")
+    zeros, want = int(np.count_nonzero(out == 0)), int(np.count_nonzero(expected == 0))
+    if zeros != want:
+        k = int(round(inp["sparsity"] * w.size))
+        v.fail("prune_smallest.count", f"out has {zeros} zeros, but should have {want} "
+               f"(k = round_half_even({fmt(inp['sparsity'])} * {w.size}) = {k} pruned)")
+    mags = np.abs(w)
+    pruned, kept = out == 0, out != 0
+    if pruned.any() and kept.any() and mags[pruned].max() > mags[kept].min():
+        i, j = first(pruned & (mags == mags[pruned].max())), first(kept & (mags == mags[kept].min()))
+        v.fail("prune_smallest.smallest", f"{where(i)}=0.0 was pruned but {where(j)}={fmt(out[j])} was kept "
+               f"(|w{where(i, '')}| = {fmt(mags[i])} > {fmt(mags[j])})")
+    if tol.ties == "lowest-index" and zeros == want and not v.failed:
+        i = first(pruned != (expected == 0))
+        if i is not None:
+            v.fail("prune_smallest.ties", f"{mismatch(out, expected, i)} (among equal |w| the lower flat index is "
+                   "pruned first)")
+
+
+def judge_minmax_normalize(inp, expected, got, tol: Tolerance, v) -> None:
+    out = as_result(got, "out", expected.shape, "f", tol.precision)
+    w = inp["w"]
+    lo, hi = w.min(), w.max()
+    if hi == lo:
+        i = first(out != 0)
+        if i is not None:
+            v.fail("minmax_normalize.constant", f"{mismatch(out, expected, i)} (w is constant: hi == lo)")
+        return
+    for target, mask in ((0.0, w == lo), (1.0, w == hi)):
+        i = first(mask & (out != target))
+        if i is not None:
+            v.fail("minmax_normalize.endpoints", f"{mismatch(out, expected, i)} (w{where(i, '')} = "
+                   f"{'lo' if target == 0 else 'hi'})")
+    magnitude = (np.abs(w) + abs(lo)) / (hi - lo)
+    i = first(~tol.close(out, expected, magnitude, ELEMENTWISE_ROUNDINGS))
+    if i is not None:
+        v.fail("minmax_normalize.value", mismatch(out, expected, i))
+
+
+def _judge_codes(prefix, out, expected, w_tilde, alpha, beta, tol: Tolerance, v) -> None:
+    """Codes must equal the reference's, except one apart where alpha*w_tilde+beta is in the floor window."""
+    from ..compression.quantization import FLOOR_ULP_WINDOW, near_integer_boundary  # noqa: PLC0415
+
+    bad = out != expected
+    if not bad.any():
+        return
+    ulps = FLOOR_ULP_WINDOW * (2.0 ** 29 if tol.precision == "float32" else 1.0)
+    boundary = near_integer_boundary(w_tilde, alpha, beta, ulps) & bad
+    allowed = boundary & (np.abs(out - expected) == 1)
+    for index in np.argwhere(allowed):
+        i = tuple(index)
+        v.allow(f"{where(i)}={out[i]} instead of {expected[i]}: boundary, allowed (alpha*w_tilde+beta = "
+                f"{fmt(alpha)}*{fmt(w_tilde[i])}+{fmt(beta)} is within {ulps:g} ulps of an integer)")
+    i = first(boundary & ~allowed)
+    if i is not None:
+        v.fail(f"{prefix}.boundary", f"{mismatch(out, expected, i)} (near an integer only a code one apart is "
+               "allowed)")
+    i = first(bad & ~boundary)
+    if i is not None:
+        clause = "floor_quantize.floor" if prefix == "floor_quantize" else "quantize.codes"
+        v.fail(clause, f"{mismatch(out, expected, i)} (alpha*w_tilde+beta = {fmt(alpha)}*{fmt(w_tilde[i])}"
+               f"+{fmt(beta)} = {fmt(alpha * w_tilde[i] + beta)})")
+
+
+def judge_floor_quantize(inp, expected, got, tol: Tolerance, v) -> None:
+    out = as_result(got, "out", expected.shape, "i", tol.precision)
+    _judge_codes("floor_quantize", out, expected, inp["w_tilde"], inp["alpha"], inp["beta"], tol, v)
+
+
+def judge_quantize(inp, expected, got, tol: Tolerance, v) -> None:
+    from .. import minmax_normalize  # noqa: PLC0415 - the reference's w_tilde, to locate the floor boundaries
+
+    out = as_result(got, "out", expected.shape, "i", tol.precision)
+    w, bits, beta = inp["w"], inp["bits"], inp["beta"]
+    alpha = 2 ** bits - 1
+    i = first((out < 0) | (out > alpha))
+    if i is not None:
+        v.fail("quantize.range", f"{where(i)}={out[i]}, but should be in [0, {alpha}] (bits = {bits})")
+    lo, hi = w.min(), w.max()
+    if hi == lo:
+        i = first(out != expected)
+        if i is not None:
+            v.fail("quantize.constant", f"{mismatch(out, expected.astype(np.int64), i)} (w is constant)")
+        return
+    for target, mask in ((0, w == lo), (alpha, w == hi)):
+        i = first(mask & (out != target))
+        if i is not None:
+            v.fail("quantize.endpoints", f"{where(i)}={out[i]}, but should be {target} "
+                   f"(w{where(i, '')} = {'lo' if target == 0 else 'hi'} = {fmt(w[i])})")
+    _judge_codes("quantize", out, expected.astype(np.int64), minmax_normalize(w), float(alpha), beta, tol, v)
+
+
+def judge_dequantize(inp, expected, got, tol: Tolerance, v) -> None:
+    out = as_result(got, "out", expected.shape, "f", tol.precision)
+    codes, lo, hi = inp["codes"].astype(np.int64), inp["lo"], inp["hi"]
+    alpha = 2 ** inp["bits"] - 1
+    magnitude = abs(lo) + abs(hi) + np.abs(expected)
+    i = first((codes == 0) & (out != lo))
+    if i is None:
+        i = first((codes == alpha) & ~tol.close(out, hi, magnitude, ELEMENTWISE_ROUNDINGS))
+    if i is not None:
+        v.fail("dequantize.endpoints", f"{mismatch(out, expected, i)} (code {codes[i]} of alpha = {alpha})")
+    i = first(~tol.close(out, expected, magnitude, ELEMENTWISE_ROUNDINGS))
+    if i is not None:
+        v.fail("dequantize.value", f"{mismatch(out, expected, i)} (code {codes[i]}, lo = {fmt(lo)}, "
+               f"hi = {fmt(hi)}, alpha = {alpha})")

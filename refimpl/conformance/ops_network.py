@@ -1,0 +1,197 @@
+"""Judges of the network ops (forward, gradients, input gradients, integrated gradients, neuron pruning). Expected
+values come from refimpl; the only arithmetic here is the rounding bounds of compare.py and, for ReLU'(0), locating
+the pre-activations that are exactly 0."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..mlp import forward_trace
+from .compare import Tolerance, backward_magnitudes, forward_magnitudes, network_roundings
+from .judging import Broken, as_result, as_results, as_scalar, as_sequence, first, fmt, mismatch
+
+
+def _zero_preactivations(weights, biases, X, tol: Tolerance):
+    """(exactly zero somewhere, within rounding of zero but not zero somewhere) over the hidden pre-activations."""
+    hs = forward_trace(weights, biases, X)
+    mags = forward_magnitudes(weights, biases, X)
+    exact, ambiguous = False, False
+    for layer in range(len(weights) - 1):
+        z = hs[layer] @ weights[layer] + biases[layer]
+        bound = tol.bound(z, mags[layer + 1], network_roundings(weights[: layer + 1]))
+        exact |= bool((z == 0).any())
+        ambiguous |= bool(((z != 0) & (np.abs(z) <= bound)).any())
+    return exact, ambiguous
+
+
+def _gradient_clause(op: str, weights, biases, X, tol, v) -> str | None:
+    """The clause a gradient mismatch belongs to, or None when a ReLU mask is not decided by float64 rounding."""
+    exact, ambiguous = _zero_preactivations(weights, biases, X, tol)
+    if ambiguous and not tol.user:
+        v.allow("a hidden pre-activation lies within rounding of 0: its ReLU mask, and so the gradient, is not "
+                "determined by the inputs; gradients not compared (boundary, allowed)")
+        return None
+    return f"{op}.relu-prime-zero" if exact else None
+
+
+def judge_mlp_forward(inp, expected, got, tol: Tolerance, v) -> None:
+    out = as_result(got, "out", expected.shape, "f", tol.precision)
+    W, b, X = inp["weights"], inp["biases"], inp["X"]
+    i = first(~tol.close(out, expected, forward_magnitudes(W, b, X)[-1], network_roundings(W)))
+    if i is not None:
+        v.fail("mlp_forward.logits", mismatch(out, expected, i))
+
+
+def _dlogits_magnitude(logits_mag, n, k):
+    """A bound of |dlogits| and of its rounding sensitivity: each entry of softmax - onehot is at most 1 in
+    magnitude, divided by n; logit errors move it by at most their own size (the softmax is 1-Lipschitz)."""
+    return np.full((n, k), 1.0 / n) * (1.0 + logits_mag.max(axis=1, keepdims=True))
+
+
+def judge_mlp_gradients(inp, expected, got, tol: Tolerance, v) -> None:
+    W, b, X = inp["weights"], inp["biases"], inp["X"]
+    loss, dW, db = expected
+    got_loss, got_dW, got_db = as_sequence(got, "out", 3)
+    got_dW, got_db = as_sequence(got_dW, "dweights", len(W)), as_sequence(got_db, "dbiases", len(b))
+    got_loss = as_scalar(got_loss, "loss", tol.precision)
+    outs_W = as_results(got_dW, dW, "dweights", "f", tol.precision)
+    outs_b = as_results(got_db, db, "dbiases", "f", tol.precision)
+    mags = forward_magnitudes(W, b, X)
+    n, k = X.shape[0], W[-1].shape[1]
+    K = network_roundings(W) + k + 8
+    logits_max = float(mags[-1].max())
+    if not tol.close(got_loss, loss, abs(loss) + logits_max + np.log(k + 1) + 1.0, K):
+        v.fail("mlp_gradients.loss", f"loss={fmt(got_loss)}, but should be {fmt(loss)} ({inp['loss']})")
+    bound = backward_magnitudes(W, mags, _dlogits_magnitude(mags[-1], n, k))
+    special = _gradient_clause("mlp_gradients", W, b, X, tol, v)
+    if special is None and v.allowed:
+        return
+    for name, outs, exps, bnds in (("dweights", outs_W, dW, bound.weights), ("dbiases", outs_b, db, bound.biases)):
+        for l, (o, e, m) in enumerate(zip(outs, exps, bnds, strict=True)):
+            i = first(~tol.close(o, e, m, K))
+            if i is not None:
+                v.fail(special or f"mlp_gradients.{name}", mismatch(o, e, i, f"{name}[{l}]"))
+                break
+
+
+def judge_input_gradient(inp, expected, got, tol: Tolerance, v) -> None:
+    out = as_result(got, "out", expected.shape, "f", tol.precision)
+    W, b, X = inp["weights"], inp["biases"], inp["X"]
+    onehot = np.eye(W[-1].shape[1])[inp["target"]]
+    bound = backward_magnitudes(W, forward_magnitudes(W, b, X), onehot).inputs
+    special = _gradient_clause("input_gradient", W, b, X, tol, v)
+    if special is None and v.allowed:
+        return
+    i = first(~tol.close(out, expected, bound, network_roundings(W)))
+    if i is not None:
+        v.fail(special or "input_gradient.value", f"{mismatch(out, expected, i)} (target {inp['target'][i[0]]})")
+
+
+def judge_integrated_gradients(inp, expected, got, tol: Tolerance, v) -> None:
+    out = as_result(got, "out", expected.shape, "f", tol.precision)
+    W, b, X, B, t = inp["weights"], inp["biases"], inp["X"], inp["baselines"], inp["target"]
+    rows = np.arange(X.shape[0])
+    same = (X == B).all(axis=1)
+    i = first(same[:, None] & (out != 0))
+    if i is not None:
+        v.fail("ig.zero-path", f"{mismatch(out, expected, i)} (x == baseline in row {i[0]})")
+    # |grad F| along the whole path is bounded by the all-active magnitude network; pieces add roundings.
+    grad_mag = backward_magnitudes(W, forward_magnitudes(W, b, np.maximum(np.abs(X), np.abs(B))),
+                                   np.eye(W[-1].shape[1])[t], all_active=True).inputs
+    K = network_roundings(W) + sum(w.shape[1] for w in W[:-1]) + 4
+    entry_bound = tol.bound(expected, np.abs(X - B) * grad_mag, K)
+    close = np.abs(out - expected) <= entry_bound
+    affine = _affine_rows(W, b, X, B)
+    i = first(affine[:, None] & ~close)
+    if i is not None:
+        v.fail("ig.linear-exact", f"{mismatch(out, expected, i)} (the network is affine along row {i[0]}'s path: "
+               "IG = (x - b) * grad F)")
+    fx, fb = (forward_trace(W, b, Z)[-1][rows, t] for Z in (X, B))
+    f_bound = 2 * tol.bound(fx, forward_magnitudes(W, b, np.maximum(np.abs(X), np.abs(B)))[-1][rows, t],
+                            network_roundings(W))
+    gap_ok = np.abs(out.sum(axis=1) - (fx - fb)) <= entry_bound.sum(axis=1) + f_bound
+    r = first(~gap_ok)
+    if r is not None:
+        r = r[0]
+        v.fail("ig.completeness", f"sum(out[{r}])={fmt(out[r].sum())}, but should be F(x) - F(b) = "
+               f"{fmt(fx[r] - fb[r])} (target {t[r]})")
+    i = first(~close)
+    if i is not None:
+        v.fail("ig.value", mismatch(out, expected, i))
+
+
+def _affine_rows(W, b, X, B) -> np.ndarray:
+    """Rows whose straight path stays in one linear piece (no hidden layer, or linear_pieces gives [0, 1])."""
+    from .. import MLP, linear_pieces  # noqa: PLC0415
+
+    if len(W) == 1:
+        return np.ones(X.shape[0], dtype=bool)
+    mlp = MLP(W, b)
+    return np.array([len(linear_pieces(mlp, x, z)) == 2 for x, z in zip(X, B, strict=True)])
+
+
+def judge_prune_neurons(inp, expected, got, tol: Tolerance, v) -> None:
+    from .. import MLP, neuron_importance  # noqa: PLC0415
+
+    W, b, ratio = inp["weights"], inp["biases"], inp["keep_ratio"]
+    exp_W, exp_b, exp_kept = expected
+    got_W, got_b = as_sequence(got, "out", 2)
+    got_W, got_b = as_sequence(got_W, "weights", len(W)), as_sequence(got_b, "biases", len(b))
+    for l, (g, e) in enumerate(zip(got_W, exp_W, strict=True)):
+        if np.shape(g) != e.shape:
+            n = W[l].shape[1]
+            v.fail("prune_neurons.count", f"weights[{l}].shape={np.shape(g)}, but should be {e.shape} (keep "
+                   f"round_half_even({fmt(ratio)} * {n}) = {e.shape[1]} of {n})" if l < len(W) - 1 else
+                   f"weights[{l}].shape={np.shape(g)}, but should be {e.shape}")
+            return
+    got_W = as_results(got_W, exp_W, "weights", "f", tol.precision)
+    got_b = as_results(got_b, exp_b, "biases", "f", tol.precision)
+    mlp = MLP(W, b)
+    prev = np.arange(W[0].shape[0])
+    kept_all = []
+    for l in range(len(W) - 1):
+        kept = _match_columns(W[l][prev, :], got_W[l], l)
+        P = neuron_importance(mlp, l, "l1")
+        dropped = np.setdiff1d(np.arange(P.size), kept)
+        if kept.size and dropped.size and P[kept].min() < P[dropped].max():
+            j, d = kept[np.argmin(P[kept])], dropped[np.argmax(P[dropped])]
+            v.fail("prune_neurons.selection", f"hidden layer {l}: neuron {j} (P = {fmt(P[j])}) was kept but neuron "
+                   f"{d} (P = {fmt(P[d])}) was removed")
+        elif tol.ties == "lowest-index" and not np.array_equal(kept, exp_kept[l]):
+            v.fail("prune_neurons.ties", f"hidden layer {l}: kept neurons {kept.tolist()}, but should be "
+                   f"{exp_kept[l].tolist()} (among equal P the lower index is kept)")
+        if l == 0 and not np.array_equal(got_b[0], b[0][kept]):
+            i = first(got_b[0] != b[0][kept])
+            v.fail("prune_neurons.structure", f"{mismatch(got_b[0], b[0][kept], i, 'biases[0]')} (the bias goes "
+                   "with its neuron)")
+        kept_all.append(kept)
+        prev = kept
+    i = first(got_W[-1] != W[-1][prev, :])
+    if i is not None:
+        v.fail("prune_neurons.structure", f"{mismatch(got_W[-1], W[-1][prev, :], i, f'weights[{len(W) - 1}]')} "
+               "(rows of the kept neurons, in order)")
+    same_kept = all(np.array_equal(k, e) for k, e in zip(kept_all, exp_kept, strict=True))
+    if same_kept:  # otherwise the folded biases differ from the reference's: not compared
+        for l in range(1, len(W)):
+            cols = kept_all[l] if l < len(W) - 1 else np.arange(W[l].shape[1])
+            magnitude = np.abs(exp_b[l]) + np.abs(b[l - 1]) @ np.abs(W[l][:, cols])
+            i = first(~tol.close(got_b[l], exp_b[l], magnitude, W[l].shape[0] + 2))
+            if i is not None:
+                v.fail("prune_neurons.fold", f"{mismatch(got_b[l], exp_b[l], i, f'biases[{l}]')} (removed neurons "
+                       "with all-zero incoming weights add relu(b_j) * W[j, :] to the next bias)")
+                break
+
+
+def _match_columns(original: np.ndarray, got: np.ndarray, layer: int) -> np.ndarray:
+    """The original neuron behind each column of ``got``: the first unused column, after the previous match, with
+    exactly the same incoming weights (kept neurons stay in their original order)."""
+    kept, start = [], 0
+    for j in range(got.shape[1]):
+        hits = [c for c in range(start, original.shape[1]) if np.array_equal(original[:, c], got[:, j])]
+        if not hits:
+            raise Broken("prune_neurons.structure", f"weights[{layer}][:, {j}] is not the incoming column of any "
+                         f"remaining neuron of hidden layer {layer} (in order): {got[:, j].tolist()}")
+        kept.append(hits[0])
+        start = hits[0] + 1
+    return np.array(kept, dtype=np.int64)
+
