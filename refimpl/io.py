@@ -61,7 +61,8 @@ def load(path) -> MLP:
         raise FileNotFoundError(f"path: no such file {path!r}")
     try:
         arrays = _read_members(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+    # NotImplementedError: zipfile's answer to an unknown zip version or compression method in a damaged header.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
         raise ValueError(f"{path}: not a valid refimpl model file: {exc}") from None
     version = arrays.pop("format_version", None)
     n_layers = arrays.pop("n_layers", None)
@@ -104,6 +105,8 @@ def _read_members(path: str) -> dict[str, np.ndarray]:
             # every allocation below by the file's size (no zip bomb, no lying size field).
             if info.compress_type != zipfile.ZIP_STORED or not info.file_size == info.compress_size <= file_bytes:
                 raise ValueError(f"{info.filename}: not a stored member no larger than the file")
+            if info.flag_bits & 0x1:  # zipfile would raise RuntimeError asking for a password
+                raise ValueError(f"{info.filename}: encrypted member")
             with archive.open(info) as f:
                 version = np.lib.format.read_magic(f)
                 if version == (1, 0):
