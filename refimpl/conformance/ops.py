@@ -104,3 +104,15 @@ def check_inputs_complete(op: Op, inputs: dict) -> dict:
                          f"{sorted(extra)}")
     return {a: (np.asarray(inputs[a]) if isinstance(inputs[a], (list, np.ndarray)) and a not in ("weights", "biases")
                 else inputs[a]) for a in op.args}
+
+
+def reference_candidate(op: str):
+    """refimpl's own ``op`` wrapped in the candidate signature (it conforms by construction; useful as a template
+    and for testing the checker)."""
+    spec = OPS[op]
+
+    def candidate(*args):
+        return candidate_view(spec, spec.reference(dict(zip(spec.args, args, strict=True))))
+
+    candidate.__name__ = candidate.__qualname__ = f"reference_{op}"
+    return candidate

@@ -35,9 +35,12 @@ def _down(x: float) -> float:
     return math.nextafter(x, -math.inf)
 
 
+_SHAPE = st.sampled_from(SHAPES)
+
+
 @st.composite
-def _array(draw, entry, shapes=SHAPES, min_size=0):
-    shape = draw(st.sampled_from([s for s in shapes if math.prod(s) >= min_size]))
+def _array(draw, entry, min_size=0):
+    shape = draw(_SHAPE if min_size == 0 else st.sampled_from([s for s in SHAPES if math.prod(s) >= min_size]))
     values = draw(st.lists(entry, min_size=math.prod(shape), max_size=math.prod(shape)))
     return _arr(values, shape)
 
@@ -48,12 +51,18 @@ def _finite(lo=-1e6, hi=1e6):
 
 # ---- §3.1 ---------------------------------------------------------------------------------------------------------
 
+_EPS = st.one_of(st.sampled_from([0.5, 0.0, 1.0, TINY, 0.1]), _finite(0.0, 1e3))
+# An int picks one of the values next to eps (built per example); strategies are built once (they are costly).
+_NEAR_EPS = st.one_of(st.integers(0, 8), _finite(-10.0, 10.0), _finite(-1e300, 1e300))
+
+
 @st.composite
 def _threshold(draw):
-    eps = draw(st.one_of(st.sampled_from([0.5, 0.0, 1.0, TINY, 0.1]), _finite(0.0, 1e3)))
+    eps = draw(_EPS)
     near = [eps, -eps, _up(eps), -_up(eps), _down(eps) if eps > 0 else 0.0, 0.0, -0.0, TINY, -TINY]
-    w = draw(_array(st.one_of(st.sampled_from(near), _finite(-10.0, 10.0), _finite(-1e300, 1e300))))
-    return {"w": w, "eps": eps}
+    shape = draw(_SHAPE)
+    values = draw(st.lists(_NEAR_EPS, min_size=math.prod(shape), max_size=math.prod(shape)))
+    return {"w": _arr([near[x] if isinstance(x, int) else x for x in values], shape), "eps": eps}
 
 
 @st.composite
