@@ -38,7 +38,8 @@ def pack_codes(codes, bits) -> bytes:
         ``bits`` outside 1..16, or a code outside [0, 2^bits − 1].
     """
     bits = check_int(bits, "bits", lo=1, hi=16)
-    codes = as_int_array(codes, "codes").ravel()
+    empty = not isinstance(codes, (str, bytes)) and np.size(codes) == 0  # [] is a float array to NumPy
+    codes = np.zeros(0, dtype=np.int64) if empty else as_int_array(codes, "codes").ravel()
     if codes.size and (codes.min() < 0 or codes.max() > 2 ** bits - 1):
         raise ValueError(f"codes must lie in [0, {2 ** bits - 1}] to be packed in {bits} bits")
     stream = (codes[:, None] >> np.arange(bits)) & 1  # row i: the bits of code i, least significant first

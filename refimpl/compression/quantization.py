@@ -60,7 +60,8 @@ def minmax_normalize(w) -> np.ndarray:
     lo, hi = w.min(), w.max()
     if hi == lo:
         return np.zeros(w.shape)
-    span = hi - lo
+    with np.errstate(over="ignore"):
+        span = hi - lo
     if not np.isfinite(span):
         raise ValueError(f"w spans [{lo}, {hi}], whose width overflows float64; rescale w first")
     return (w - lo) / span

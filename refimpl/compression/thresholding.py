@@ -72,12 +72,17 @@ def l1_importance(w) -> float:
     """
     values = np.abs(as_float_array(w, "w")).ravel().tolist()
     try:
-        return math.fsum(values)
-    except OverflowError:  # fsum's partial sums overflowed: round the exact rational sum instead
-        try:
-            return float(sum(map(Fraction, values), Fraction(0)))
-        except OverflowError:
-            return math.inf
+        total = math.fsum(values)
+        if total < 2.0 ** 1023:
+            return total
+    except OverflowError:
+        pass
+    # Near the top of the range fsum may overflow or round a halfway sum down: sum the exact rationals instead
+    # (int / int division in CPython is correctly rounded and raises OverflowError where the rounding gives inf).
+    try:
+        return float(sum(map(Fraction, values), Fraction(0)))
+    except OverflowError:
+        return math.inf
 
 
 def round_count(fraction: float, n: int) -> int:
