@@ -1,0 +1,146 @@
+"""The command line, mostly in process (cli.main(argv)); one subprocess checks ``python -m refimpl`` itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from refimpl import accuracy, cli, demo, load
+from refimpl.commands import task_data
+
+EPOCH_LINE = r"epoch \d+/\d+ loss \d+\.\d+"
+
+
+def run(argv, capsys):
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def n_parameters(sizes):
+    """Σ_l (n_l + 1) · n_{l+1}: weights plus biases, from the widths alone."""
+    return sum((m + 1) * n for m, n in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One small model trained by the CLI (8 hidden units, 2 epochs): its path and its JSON report."""
+    path = tmp_path_factory.mktemp("cli") / "m.npz"
+    code = cli.main(["train", str(path), "--hidden", "8", "--epochs", "2", "--json", "--quiet"])
+    assert code == 0
+    return path
+
+
+def test_train_json_is_parsable_and_true(tmp_path, capsys):
+    path = tmp_path / "m.npz"
+    code, out, err = run(["train", path, "--hidden", "8", "--epochs", "2", "--seed", "3", "--json", "--quiet"], capsys)
+    assert code == 0 and err == ""
+    report = json.loads(out)
+    assert report["sizes"] == [64, 8, 10] and report["loss"] == "softmax_cross_entropy"
+    mlp = load(path)
+    X_train, X_test, y_train, y_test, _, _ = task_data("digits", 3)
+    assert report["test_accuracy"] == accuracy(mlp, X_test, y_test)
+    assert report["train_accuracy"] == accuracy(mlp, X_train, y_train)
+
+
+def test_train_shows_progress_on_stderr_unless_quiet(tmp_path, capsys):
+    code, out, err = run(["train", tmp_path / "m.npz", "--hidden", "4", "--epochs", "3"], capsys)
+    assert code == 0 and "test_accuracy" in out
+    lines = err.splitlines()
+    assert len(lines) == 3 and all(re.fullmatch(EPOCH_LINE, line) for line in lines)
+
+
+def test_train_binary_task(tmp_path, capsys):
+    code, out, _ = run(["train", tmp_path / "b.npz", "--task", "odd-even", "--hidden", "4", "--epochs", "1",
+                        "--json", "--quiet"], capsys)
+    report = json.loads(out)
+    assert code == 0 and report["sizes"] == [64, 4, 1] and report["loss"] == "binary_cross_entropy_with_logits"
+
+
+def test_info_describes_a_saved_model(trained, capsys):
+    code, out, err = run(["info", trained, "--json"], capsys)
+    assert code == 0
+    report = json.loads(out)
+    assert report["sizes"] == [64, 8, 10] and report["parameters"] == n_parameters([64, 8, 10])
+    code, out, _ = run(["info", trained], capsys)
+    assert code == 0 and "sizes: [64, 8, 10]" in out
+
+
+@pytest.mark.parametrize("content", [b"", b"not a model", None])
+def test_info_on_a_bad_file_exits_2_with_a_clear_message(tmp_path, capsys, content):
+    path = tmp_path / "bad.npz"
+    if content is not None:
+        path.write_bytes(content)
+    code, out, err = run(["info", path], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("refimpl info: error:") and str(path) in err and len(err.splitlines()) == 1
+
+
+def test_train_to_an_impossible_path_exits_2(tmp_path, capsys):
+    code, _, err = run(["train", tmp_path, "--hidden", "2", "--epochs", "0", "--quiet"], capsys)  # a directory
+    assert code == 2 and err.startswith("refimpl train: error:")
+    code, _, err = run(["train", tmp_path / "no" / "such" / "dir.npz", "--epochs", "0", "--quiet"], capsys)
+    assert code == 2 and err.startswith("refimpl train: error:")
+
+
+@pytest.mark.parametrize("argv, names", [
+    (["--epochs", "-1"], "epochs"), (["--hidden", "-3"], "sizes[1]"), (["--lr", "0"], "lr"),
+    (["--momentum", "1"], "momentum"), (["--batch-size", "0"], "batch_size"), (["--seed", "-2"], "seed"),
+])
+def test_train_bad_values_exit_2_naming_the_value(tmp_path, capsys, argv, names):
+    code, out, err = run(["train", tmp_path / "m.npz", "--quiet", *argv], capsys)
+    assert code == 2 and out == "" and names in err and not (tmp_path / "m.npz").exists()
+
+
+def test_usage_errors_exit_2(capsys):
+    for argv in ([], ["no-such-command"], ["train"], ["train", "x.npz", "--task", "cifar"]):
+        with pytest.raises(SystemExit) as info:
+            cli.main(argv)
+        assert info.value.code == 2
+    capsys.readouterr()
+
+
+def test_python_dash_m_refimpl(tmp_path):
+    """The real entry point in a fresh interpreter: exit status 2 and the message on stderr, nothing on stdout."""
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"junk")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-m", "refimpl", "info", str(bad)], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == "" and "refimpl info: error:" in proc.stderr
+
+
+# --- the demo --------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def baseline():
+    return demo.train_baseline(0)
+
+
+def test_demo_baseline_reaches_96_percent(baseline):
+    """The foundation's target: the 64-256-10 digits model reaches >= 0.96 test accuracy (seed 0)."""
+    mlp, X_train, X_test, y_train, y_test = baseline
+    assert mlp.sizes == (64, 256, 10) and X_test.shape[0] + X_train.shape[0] == 1797
+    assert accuracy(mlp, X_test, y_test) >= 0.96
+
+
+def test_demo_command_reports_the_baseline(baseline, capsys, monkeypatch):
+    """--json --quiet: parsable, silent on stderr, and the same accuracy as train_baseline(0) (deterministic)."""
+    code, out, err = run(["demo", "--json", "--quiet"], capsys)
+    assert code == 0 and err == ""
+    report = json.loads(out)
+    mlp, _, X_test, _, y_test = baseline
+    assert report["baseline"]["accuracy"] == accuracy(mlp, X_test, y_test)
+
+
+def test_demo_progress_on_stderr(capsys, monkeypatch):
+    """Without --quiet the training prints epoch lines on stderr (one epoch here, to keep the test short)."""
+    monkeypatch.setitem(demo.DEMO_TRAINING, "epochs", 1)
+    code, out, err = run(["demo"], capsys)
+    assert code == 0 and out != ""
+    assert any(re.fullmatch(EPOCH_LINE, line) for line in err.splitlines())
