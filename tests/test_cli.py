@@ -130,9 +130,17 @@ def test_demo_baseline_reaches_96_percent(baseline):
 
 
 def test_demo_command_reports_the_baseline(baseline, capsys, monkeypatch):
-    """--json --quiet: parsable, silent on stderr, and the same accuracy as train_baseline(0) (deterministic)."""
+    """--json --quiet: parsable, silent on stderr, and the accuracy of the model train_baseline(seed) returns
+    (the fixture's model is handed back, so the suite trains the 64-256-10 model only once)."""
+    calls = []
+
+    def cached(seed, progress=False):
+        calls.append((seed, progress))
+        return baseline
+
+    monkeypatch.setattr(demo, "train_baseline", cached)
     code, out, err = run(["demo", "--json", "--quiet"], capsys)
-    assert code == 0 and err == ""
+    assert code == 0 and err == "" and calls == [(0, False)]
     report = json.loads(out)
     mlp, _, X_test, _, y_test = baseline
     assert report["baseline"]["accuracy"] == accuracy(mlp, X_test, y_test)
