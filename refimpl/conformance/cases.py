@@ -34,11 +34,11 @@ def _threshold():
 
 def _l1():
     return [
+        {"w": _arr([[1.0, -2.0], [3.0, -4.0]])},
         {"w": _arr([1e16, 1.0, 1.0])},  # left-to-right summation loses the ones; the correctly rounded sum does not
         {"w": _arr([0.1, 0.2, 0.3])},
         {"w": _arr([-0.0, TINY, -TINY])},
         {"w": _arr([])},
-        {"w": _arr([[1.0, -2.0], [3.0, -4.0]])},
     ]
 
 
@@ -139,14 +139,13 @@ def _integrated_gradients():
 
 
 def _prune_neurons():
-    w, b = _net([2, 4, 3, 2], [1.0, -1.0, 0.5, -0.5, 2.0, 0.25], [0.5, -1.0])
-    w[0][:, 1] = 0.0  # neuron 1 of the first hidden layer is the constant relu(b_1): folded into b_2
-    return [
-        {"weights": w, "biases": b, "keep_ratio": 0.5},
-        {"weights": w, "biases": b, "keep_ratio": 0.0},
-        {"weights": w, "biases": b, "keep_ratio": 1.0},
-        {"weights": w, "biases": b, "keep_ratio": 0.375},  # 0.375 * 4 = 1.5 -> 2, 0.375 * 3 = 1.125 -> 1
-    ]
+    # P_0 = [3, 0, 2.5, 1]: L1 keeps neuron 0 first, L2 would keep neuron 2; neuron 1 is dead with relu(b) = 1
+    # (folded into b_1). P_1 = [4.5, 4.5, 2.25]: a tie between neurons 0 and 1.
+    weights = [_arr([[1.5, 0.0, 2.5, 0.5], [1.5, 0.0, 0.0, -0.5]]),
+               _arr([[1.0, -1.0, 0.5], [2.0, 0.5, -1.0], [0.5, 0.5, 0.5], [-1.0, 2.5, 0.25]]),
+               _arr([[1.0, -1.0], [0.5, 2.0], [-0.5, 0.25]])]
+    biases = [_arr([0.5, 1.0, -1.0, 0.25]), _arr([0.5, -1.0, 0.25]), _arr([0.5, -1.0])]
+    return [{"weights": weights, "biases": biases, "keep_ratio": r} for r in (0.25, 0.5, 0.0, 1.0, 0.375)]
 
 
 _CASES = {

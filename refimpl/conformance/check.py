@@ -10,6 +10,7 @@ that hits the time limit is never called again: the search stops at that input.
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, find, settings
@@ -37,6 +38,33 @@ def _options(op, max_examples, seed, rtol, atol, ties, precision):
         if value is not None:
             check_real(value, name, lo=0.0)
     return Tolerance(check_choice(precision, "precision", PRECISIONS), rtol, atol, check_choice(ties, "ties", TIES))
+
+
+@contextmanager
+def _seed_only():
+    """Make a run depend on the seed only.
+
+    Hypothesis (>= 6.131) mixes literal constants found in the source of every *local* module currently imported
+    into the values it generates, so the same seed would give different inputs in a script, under pytest or from
+    the CLI. For the duration of a check its local-constant pool is replaced by an empty one (and its cache of
+    permitted constants by a fresh one). If a future Hypothesis moves these internals, the check still runs, only
+    without this guarantee.
+    """
+    try:
+        from hypothesis.internal.cache import LRUCache  # noqa: PLC0415
+        from hypothesis.internal.conjecture import providers  # noqa: PLC0415
+        from hypothesis.internal.constants_ast import Constants  # noqa: PLC0415
+
+        saved = providers._get_local_constants, providers.CONSTANTS_CACHE
+    except (ImportError, AttributeError):
+        yield
+        return
+    empty = Constants()
+    providers._get_local_constants, providers.CONSTANTS_CACHE = (lambda: empty), LRUCache(1024)
+    try:
+        yield
+    finally:
+        providers._get_local_constants, providers.CONSTANTS_CACHE = saved
 
 
 def _key(inputs: dict) -> bytes:
@@ -110,7 +138,7 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
     cache: dict[bytes, tuple] = {}
     state = {"clause": None, "stop": None}
 
-    with Runner(candidate, time_limit) as runner:
+    with Runner(candidate, time_limit) as runner, _seed_only():
         evaluate = _Evaluation(spec, runner, tol)
 
         def fails(inputs: dict) -> bool:

@@ -13,6 +13,8 @@ rounding-error bound ``SAFETY * K * u * M`` where
 - ``K`` is the number of roundings a value can accumulate: Higham's bound for a length-m dot product is
   ``|fl(x.y) - x.y| <= gamma_m |x|.|y|`` with ``gamma_m ~ m u``, and through a network the layer bounds add up, so
   ``K = sum over layers of (fan-in + 2)`` plus a few for the elementwise steps;
+- plus ``SAFETY * K`` times the subnormal spacing (2**-1074, or 2**-149 for float32): relative bounds say nothing
+  near zero, where results are subnormal;
 - ``SAFETY = 4``: a factor 2 because the reference and the candidate each err by up to the bound, and 2 more for
   the second-order terms the first-order bound leaves out.
 
@@ -37,6 +39,7 @@ from ..mlp import backward_trace
 SAFETY = 4.0
 ELEMENTWISE_ROUNDINGS = 4  # minmax_normalize, dequantize: a subtraction, a division, a multiply, an addition
 UNIT_ROUNDOFF = {"float64": 2.0 ** -53, "float32": 2.0 ** -24}
+SUBNORMAL_SPACING = {"float64": 2.0 ** -1074, "float32": 2.0 ** -149}  # absolute error floor near zero
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,8 @@ class Tolerance:
         expected = np.asarray(expected, dtype=np.float64)
         if self.user:
             return (self.atol or 0.0) + (self.rtol or 0.0) * np.abs(expected)
-        return SAFETY * roundings * self.u * np.asarray(magnitude, dtype=np.float64) + 0.0 * expected
+        spacing = SUBNORMAL_SPACING[self.precision]
+        return SAFETY * roundings * (self.u * np.asarray(magnitude, dtype=np.float64) + spacing) + 0.0 * expected
 
     def close(self, got, expected, magnitude, roundings: float) -> np.ndarray:
         """Elementwise ``|got - expected| <= bound`` (NaN never close)."""

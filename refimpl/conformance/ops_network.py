@@ -150,7 +150,7 @@ def judge_prune_neurons(inp, expected, got, tol: Tolerance, v) -> None:
     prev = np.arange(W[0].shape[0])
     kept_all = []
     for l in range(len(W) - 1):
-        kept = _match_columns(W[l][prev, :], got_W[l], l)
+        kept = _match_columns(W[l][prev, :], got_W[l], l, set(exp_kept[l].tolist()))
         P = neuron_importance(mlp, l, "l1")
         dropped = np.setdiff1d(np.arange(P.size), kept)
         if kept.size and dropped.size and P[kept].min() < P[dropped].max():
@@ -182,16 +182,18 @@ def judge_prune_neurons(inp, expected, got, tol: Tolerance, v) -> None:
                 break
 
 
-def _match_columns(original: np.ndarray, got: np.ndarray, layer: int) -> np.ndarray:
-    """The original neuron behind each column of ``got``: the first unused column, after the previous match, with
-    exactly the same incoming weights (kept neurons stay in their original order)."""
+def _match_columns(original: np.ndarray, got: np.ndarray, layer: int, preferred) -> np.ndarray:
+    """The original neuron behind each column of ``got``: an unused column after the previous match with exactly
+    the same incoming weights. Neurons whose incoming columns are identical cannot be told apart by them; the
+    reading most favourable to the candidate (one the reference also kept) is taken, and the outgoing rows checked
+    later decide."""
     kept, start = [], 0
     for j in range(got.shape[1]):
         hits = [c for c in range(start, original.shape[1]) if np.array_equal(original[:, c], got[:, j])]
         if not hits:
             raise Broken("prune_neurons.structure", f"weights[{layer}][:, {j}] is not the incoming column of any "
                          f"remaining neuron of hidden layer {layer} (in order): {got[:, j].tolist()}")
-        kept.append(hits[0])
-        start = hits[0] + 1
+        pick = next((c for c in hits if c in preferred), hits[0])
+        kept.append(pick)
+        start = pick + 1
     return np.array(kept, dtype=np.int64)
-

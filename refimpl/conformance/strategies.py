@@ -144,12 +144,12 @@ def _dequantize(draw):
 # ---- networks -----------------------------------------------------------------------------------------------------
 
 @st.composite
-def _network(draw, *, out=None, hidden_min=0, hidden_max=2):
+def _network(draw, *, out=None, hidden_min=0, hidden_max=2, width_min=0):
     """weights, biases, X: dyadic entries half the time (exact arithmetic: pre-activations exactly 0 happen)."""
     dyadic = draw(st.booleans())
     entry = st.sampled_from(DYADIC) if dyadic else _finite(-3.0, 3.0)
     d = draw(st.integers(1, 4))
-    hidden = draw(st.lists(st.integers(0, 4), min_size=hidden_min, max_size=max(hidden_min, hidden_max)))
+    hidden = draw(st.lists(st.integers(width_min, 4), min_size=hidden_min, max_size=max(hidden_min, hidden_max)))
     k = out if out is not None else draw(st.integers(1, 3))
     sizes = [d, *hidden, k]
     scale = draw(st.sampled_from([1.0, 1.0, 1e3]))  # large logits now and then
@@ -205,12 +205,14 @@ def _integrated_gradients(draw):
 
 @st.composite
 def _prune_neurons(draw):
-    weights, biases, _ = draw(_network(hidden_min=1, hidden_max=2))
-    if draw(st.booleans()) and weights[0].shape[1] > 0:  # a neuron with all-zero incoming weights: folded
-        weights[0][:, 0] = 0.0
-    widths = [W.shape[1] for W in weights[:-1]] or [1]
-    n = draw(st.sampled_from(widths))
-    ratios = [0.0, 1.0, 0.5] + ([(2 * j + 1) / (2 * n) for j in range(n)] if n else [])
+    weights, biases, _ = draw(_network(hidden_min=1, hidden_max=2, width_min=1))
+    layer = draw(st.integers(0, len(weights) - 2))
+    if draw(st.booleans()):  # a dead neuron (all-zero incoming weights) that outputs relu(b) > 0: folded
+        j = draw(st.integers(0, weights[layer].shape[1] - 1))
+        weights[layer][:, j] = 0.0
+        biases[layer][j] = draw(st.sampled_from([0.5, 1.0, 2.0]))
+    n = weights[layer].shape[1]
+    ratios = [0.5, 0.0, 1.0] + [(2 * j + 1) / (2 * n) for j in range(n)] + [j / n for j in range(n)]
     keep_ratio = draw(st.one_of(st.sampled_from(ratios), st.floats(0.0, 1.0)))
     return {"weights": weights, "biases": biases, "keep_ratio": keep_ratio}
 
