@@ -110,15 +110,7 @@ def floor_quantize_exact(w_tilde, alpha, beta) -> np.ndarray:
     """The same formula ``⌊α·w̃_i + β⌋`` in exact rational arithmetic on the given float64 values.
 
     Each float is converted to the ``fractions.Fraction`` it denotes exactly, so the only rounding is the floor.
-
-    Parameters
-    ----------
-    w_tilde : array_like of real numbers, any shape (empty included)
-    alpha, beta : float, finite
-
-    Returns
-    -------
-    ndarray of int64, the shape of ``w_tilde``. Exact.
+    Arguments as :func:`floor_quantize`; returns an int64 array of the shape of ``w_tilde``. Exact.
 
     Raises
     ------
