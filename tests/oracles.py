@@ -65,6 +65,14 @@ def dln(x: Decimal) -> Decimal:
     return DEC.ln(x)
 
 
+def dlog1p(x: Decimal) -> Decimal:
+    """ln(1 + x) to ~60 digits even for tiny x (1 + x itself would round x away): the series below 1e-10."""
+    with localcontext(DEC):
+        if abs(x) < Decimal("1e-10"):
+            return x - x * x / 2 + x * x * x / 3  # relative truncation error <= x³/4 < 1e-30
+        return DEC.ln(1 + x)
+
+
 def softmax_ce_exact(logits: np.ndarray, y: np.ndarray) -> tuple[Decimal, list[list[Decimal]]]:
     """Closed form ``(1/n) Σ_i [ln Σ_k e^{z_ik} − z_{i,y_i}]`` and ``(softmax − onehot)/n`` in 60 digits."""
     with localcontext(DEC):  # every +, /, ln, exp below in 60 digits
@@ -98,10 +106,10 @@ def _binary_ce_exact(z, y):
     for zi, yi in zip(z, y, strict=True):
         zd = dec(zi)
         if yi == 1:
-            total += dln(1 + dexp(-zd))
+            total += dlog1p(dexp(-zd))
             grad.append(-1 / (1 + dexp(zd)) / n)
         else:
-            total += dln(1 + dexp(zd))
+            total += dlog1p(dexp(zd))
             grad.append(1 / (1 + dexp(-zd)) / n)
     return total / n, grad
 
