@@ -48,9 +48,13 @@ def as_int_array(x, name: str, *, ndim: int | None = None) -> np.ndarray:
     except (ValueError, TypeError) as exc:  # ragged nested lists and the like
         raise TypeError(f"{name} must be an array of integers: {exc}") from None
     if arr.dtype.kind == "f" and arr.size and np.isfinite(arr).all() and (arr == np.round(arr)).all():
+        if np.abs(arr).max() >= 2.0**63:  # the cast would not be exact (NumPy warns and returns garbage)
+            raise ValueError(f"{name} holds whole numbers outside the int64 range")
         arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+    if arr.dtype == np.uint64 and arr.size and arr.max() > np.iinfo(np.int64).max:  # would wrap to negatives
+        raise ValueError(f"{name} holds integers outside the int64 range")
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
     return arr.astype(np.int64, copy=False)

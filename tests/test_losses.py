@@ -162,6 +162,10 @@ def test_labels_may_be_whole_floats_or_lists():
     (np.ones((2, 3)), np.array([True, False]), TypeError, "y"),
     (np.ones((2, 3)), None, TypeError, "y"),
     (np.ones((2, 3)), [[0], [1]], ValueError, "y"),
+    (np.ones((2, 3)), [[0], [1, 2]], TypeError, "y"),  # ragged
+    (np.ones((2, 3)), [1e300, 0.0], ValueError, "y"),  # whole, but no int64 holds it
+    (np.ones((2, 3)), np.array([2**63, 0], dtype=np.uint64), ValueError, "y"),  # would wrap to a negative
+    (np.ones((2, 3)), [np.nan, 0.0], TypeError, "y"),
     (np.ones((0, 3)), np.zeros(0, dtype=int), ValueError, "logits"),
     (np.ones(3), [0, 1, 2], ValueError, "logits"),
     (np.array([[np.nan, 0.0]]), [0], ValueError, "logits"),
@@ -171,7 +175,7 @@ def test_labels_may_be_whole_floats_or_lists():
     (None, [0], TypeError, "logits"),
 ])
 def test_softmax_refuses_bad_inputs(logits, y, error, names):
-    with pytest.raises(error) as info:
+    with strict(), pytest.raises(error) as info:  # refused before any arithmetic could warn
         softmax_cross_entropy(logits, y)
     assert names in str(info.value)
 

@@ -242,6 +242,8 @@ def test_constructor_errors_name_the_argument(weights, biases, error, names):
     (np.ones((2, 3), dtype=bool), TypeError, "X"),
     (np.ones((2, 3), dtype=complex), TypeError, "X"),
     (np.array([["a", "b", "c"]]), TypeError, "X"),
+    (np.array([[1.0, None, 2.0]], dtype=object), TypeError, "X"),
+    ([[1.0, 2.0, 3.0], [1.0]], TypeError, "X"),  # ragged
     (None, TypeError, "X"),
 ])
 def test_forward_and_backward_refuse_bad_inputs(X, error, names):
