@@ -143,6 +143,10 @@ _Q = quantize_model(_M, 4)
     (lambda: decode(encode(_M, "float32")[:-1]), ValueError, "truncated"),
     (lambda: decode(encode(_M, "float32") + b"\x00"), ValueError, "trailing"),
     (lambda: decode("RIMC"), TypeError, "data"),
+    (lambda: storage_bytes(MLP([np.array([[1e39]])], [np.zeros(1)]), "float32"), ValueError, "float32 range"),
+    (lambda: storage_bytes(MLP([np.array([[1e39]])], [np.zeros(1)]), "sparse"), ValueError, "weights\\[0\\]"),
+    (lambda: storage_bytes(MLP([np.ones((1, 1))], [np.array([1e300])]), "float64"), ValueError, "biases"),
+    (lambda: quantize_model(MLP([np.ones((1, 1))], [np.array([1e300])]), 4), ValueError, "biases"),
 ])
 def test_storage_bad_inputs(call, exc, match):
     with pytest.raises(exc, match=match):

@@ -13,6 +13,15 @@ from .._validate import as_int_array, check_int
 from .quantization import code_dtype
 
 
+def as_float32(values: np.ndarray, name: str) -> np.ndarray:
+    """``values`` rounded to little-endian float32 (the byte form of weights and biases), refusing overflow to inf."""
+    with np.errstate(over="ignore"):
+        out = values.astype("<f4")
+    if not np.isfinite(out).all():
+        raise ValueError(f"{name} has entries beyond the float32 range (|x| > 3.4e38), which float32 cannot store")
+    return out
+
+
 def packed_size(count: int, bits: int) -> int:
     """Bytes taken by ``count`` codes of ``bits`` bits: ``ceil(count·bits / 8)``."""
     return (count * bits + 7) // 8

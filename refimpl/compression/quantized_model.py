@@ -8,6 +8,7 @@ import numpy as np
 
 from .._validate import as_float_array
 from ..mlp import MLP, check_model
+from .packing import as_float32
 from .quantization import Quantized, check_bits_beta, dequantize, quantize
 
 
@@ -106,13 +107,16 @@ def quantize_model(mlp, bits, beta=0.5) -> QuantizedModel:
     - Biases are not quantized; they are rounded to float32, the precision in which the byte form stores them, so
       that writing and reading back the model is exact.
 
+    Exact: the codes are those of :func:`quantize` on each matrix's nonzero entries, and ``.dequantize()`` is
+    within :func:`dequantize`'s bound of the original on those entries and exactly 0 elsewhere.
+
     Raises
     ------
     TypeError
         ``mlp`` is not an MLP; ``bits``/``beta`` of the wrong kind.
     ValueError
         ``bits`` outside 1..16; ``beta`` outside [0, 1) (see :func:`quantize`); a matrix whose nonzero range
-        overflows float64.
+        overflows float64; a bias beyond the float32 range.
     """
     check_model(mlp)
     bits, beta = check_bits_beta(bits, beta)
@@ -123,5 +127,5 @@ def quantize_model(mlp, bits, beta=0.5) -> QuantizedModel:
         weights.append(quantize(values, bits, beta) if values.size else
                        Quantized(np.zeros(0, dtype=np.int64), 0.0, 0.0, bits, beta))
         masks.append(mask)
-    biases = [b.astype(np.float32).astype(np.float64) for b in mlp.biases]
+    biases = [as_float32(b, f"mlp.biases[{l}]").astype(np.float64) for l, b in enumerate(mlp.biases)]
     return QuantizedModel(tuple(weights), tuple(masks), tuple(biases))

@@ -31,7 +31,7 @@ import numpy as np
 
 from .._validate import check_choice
 from ..mlp import MLP
-from .packing import pack_codes, packed_size, unpack_codes
+from .packing import as_float32, pack_codes, packed_size, unpack_codes
 from .quantization import Quantized
 from .quantized_model import QuantizedModel
 
@@ -80,8 +80,8 @@ def encode(model, format) -> bytes:
     TypeError
         ``model`` is not the kind the format needs, or ``format`` is not a str.
     ValueError
-        Unknown format, a layer wider than 2^32 − 1, more than 65535 layers, or "quantized" on a model with
-        uncoded entries.
+        Unknown format, a layer wider than 2^32 − 1, more than 65535 layers, "quantized" on a model with
+        uncoded entries, or a value that float32 cannot hold (|x| > 3.4e38) where float32 is written.
     """
     format = check_choice(format, "format", FORMATS)
     if format in _FLOAT_FORMATS and not isinstance(model, MLP):
@@ -95,18 +95,18 @@ def encode(model, format) -> bytes:
     parts = [_HEAD.pack(MAGIC, FORMATS.index(format), len(sizes) - 1), np.array(sizes, "<u4").tobytes()]
     for l, b in enumerate(model.biases):
         parts.append(_encode_weights(model, l, format))
-        parts.append(b.astype("<f4").tobytes())
+        parts.append(as_float32(b, f"biases[{l}]").tobytes())
     return b"".join(parts)
 
 
 def _encode_weights(model, l: int, format: str) -> bytes:
     if format == "float32":
-        return model.weights[l].astype("<f4").tobytes()
+        return as_float32(model.weights[l], f"weights[{l}]").tobytes()
     if format == "float64":
         return model.weights[l].astype("<f8").tobytes()
     if format == "sparse":
         W = model.weights[l]
-        return _encode_index(W != 0) + W[W != 0].astype("<f4").tobytes()
+        return _encode_index(W != 0) + as_float32(W[W != 0], f"weights[{l}]").tobytes()
     q, mask = model.weights[l], model.masks[l]
     if format == "quantized":
         if not mask.all():
