@@ -70,6 +70,7 @@ class Runner:
         self._old_handler = None
         self._use_signal = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
         self._worker = None
+        self._expired = False
 
     def __enter__(self):
         if self._use_signal:
@@ -84,8 +85,8 @@ class Runner:
             self._worker[0].put(None)
         return False
 
-    @staticmethod
-    def _on_alarm(signum, frame):
+    def _on_alarm(self, signum, frame):
+        self._expired = True  # remembered: code that swallows exceptions (a gc callback) cannot hide the timeout
         raise _TimeUp()
 
     def call(self, args: tuple) -> Outcome:
@@ -105,11 +106,15 @@ class Runner:
         return Outcome(value)
 
     def _call_signal(self, args):
+        self._expired = False
         signal.setitimer(signal.ITIMER_REAL, self.time_limit)
         try:
-            return self.candidate(*args)
+            value = self.candidate(*args)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+        if self._expired:
+            raise _TimeUp()
+        return value
 
     def _call_thread(self, args):
         if self._worker is None:

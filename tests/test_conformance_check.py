@@ -1,0 +1,172 @@
+"""The checker itself: messages, snippets, options, determinism, and surviving hostile candidates.
+
+Oracles here are the definitions of the clauses (a candidate built to break exactly one of them) and the checker's
+own contract (same seed, same report; a snippet reproduces its failure)."""
+
+import contextlib
+import io
+import re
+import threading
+
+import numpy as np
+import pytest
+
+import refimpl
+from refimpl.conformance import CLAUSES, OPS, assert_conforms, check, clauses_for, judge, reference_candidate
+
+
+def ge_threshold(w, eps):
+    return np.where(np.abs(w) >= eps, w, 0.0)
+
+
+def test_every_clause_is_registered_once_and_named_by_its_op():
+    for op in OPS:
+        ids = [c.id for c in clauses_for(op)]
+        assert len(ids) == len(set(ids))
+        assert all(CLAUSES[i].op in (op, "common") for i in ids)
+    assert {"threshold.strict", "quantize.range", "quantize.boundary", "prune_smallest.count", "prune_smallest.ties",
+            "ig.completeness", "ig.linear-exact", "common.shape", "common.dtype", "common.finite",
+            "common.no-mutation"} <= set(CLAUSES)
+
+
+def test_failure_message_names_value_call_and_clause():
+    report = check("threshold", ge_threshold, max_examples=50)
+    assert not report.passed
+    message = report.failures[0].message
+    assert re.match(r"out\[\d+\]=\S+, but should be 0\.0 .*\[threshold\(w, eps=\S+\): threshold\.strict \|w\| > eps",
+                    message), message
+    assert str(report.failures[0]).startswith(message)
+
+
+def test_snippet_reproduces_the_failure():
+    failure = check("threshold", ge_threshold, max_examples=50).failures[0]
+    assert "test_conformance_check import ge_threshold as candidate" in failure.snippet
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(failure.snippet, {})  # noqa: S102 - the snippet is the product under test
+    assert failure.message in out.getvalue()
+
+
+def test_same_seed_same_report_other_seed_still_caught():
+    def off_by_one_count(w, sparsity):
+        k = int(np.floor(sparsity * w.size + 0.5))  # round half up instead of half to even
+        out = np.array(w, dtype=np.float64).ravel()
+        out[np.argsort(np.abs(out), kind="stable")[:k]] = 0.0
+        return out.reshape(w.shape)
+
+    first = check("prune_smallest", off_by_one_count, max_examples=100, seed=3)
+    assert str(first) == str(check("prune_smallest", off_by_one_count, max_examples=100, seed=3))
+    assert first.failures[0].clause == "prune_smallest.count"
+    assert not check("prune_smallest", off_by_one_count, max_examples=100, seed=4).passed
+
+
+def test_assert_conforms_raises_with_report_and_returns_report_on_success():
+    with pytest.raises(AssertionError) as info:
+        assert_conforms("threshold", ge_threshold, max_examples=30)
+    assert info.value.report.failures[0].clause == "threshold.strict"
+    assert assert_conforms("threshold", refimpl.threshold, max_examples=30).passed
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"op": "nope"}, ValueError), ({"max_examples": 0}, ValueError), ({"ties": "random"}, ValueError),
+    ({"precision": "float16"}, ValueError), ({"rtol": -1.0}, ValueError), ({"seed": -1}, ValueError),
+    ({"candidate": 3}, TypeError), ({"time_limit": 0.0}, ValueError),
+])
+def test_bad_options_are_refused(kwargs, error):
+    args = {"op": "threshold", "candidate": refimpl.threshold} | kwargs
+    with pytest.raises(error):
+        check(args.pop("op"), args.pop("candidate"), **args)
+
+
+def _raises(w, eps):
+    raise RuntimeError("boom")
+
+
+def _nan(w, eps):
+    return np.full(np.shape(w), np.nan)
+
+
+def _ints(w, eps):
+    return np.zeros(np.shape(w), dtype=np.int64)
+
+
+def _objects(w, eps):
+    return np.array([object()] * np.size(w) or [object()], dtype=object)
+
+
+def _transposed(w, eps):
+    return refimpl.threshold(w, eps).reshape(-1, 1)
+
+
+def _unlocks_and_writes(w, eps):
+    base = w.base if w.base is not None else w
+    with contextlib.suppress(ValueError):
+        base.flags.writeable = True
+    if base.flags.writeable and base.size:
+        base[...] = 0.0
+    return refimpl.threshold(w, eps)
+
+
+@pytest.mark.parametrize("candidate, clause", [
+    (_raises, "common.returns"), (_nan, "common.finite"), (_ints, "common.dtype"), (_objects, "common.type"),
+    (_transposed, "common.shape"), (lambda w, eps: None, "common.type"), (_unlocks_and_writes, "common.no-mutation"),
+])
+def test_hostile_candidates_are_failures_of_the_right_clause(candidate, clause):
+    report = check("threshold", candidate, max_examples=30)
+    assert [f.clause for f in report.failures][:1] == [clause], str(report)
+
+
+def test_array_like_results_are_accepted():
+    assert check("threshold", lambda w, eps: refimpl.threshold(w, eps).tolist(), max_examples=30).passed
+
+
+def test_time_limit_from_another_thread_uses_the_worker():
+    def hangs(w, eps):
+        while True:
+            pass
+
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(r=check("threshold", hangs, time_limit=0.1)))
+    thread.start()
+    thread.join(timeout=30)
+    assert [f.clause for f in result["r"].failures] == ["common.time-limit"]
+
+
+def test_floor_boundary_off_by_one_is_allowed_and_reported():
+    exact = check("floor_quantize", refimpl.floor_quantize_exact, max_examples=60)
+    assert exact.passed
+    assert any("boundary, allowed" in note for note in exact.allowed)
+
+
+def test_rtol_relaxes_rounded_clauses_only():
+    def naive_sum(w):
+        total = 0.0
+        for x in np.abs(w).ravel():
+            total += float(x)
+        return total
+
+    assert not check("l1_importance", naive_sum, max_examples=60).passed
+    assert check("l1_importance", naive_sum, max_examples=60, rtol=1e-12).passed
+    assert not check("threshold", ge_threshold, max_examples=30, rtol=1.0).passed  # exact clauses stay exact
+
+
+def test_judge_one_input():
+    assert judge("threshold", refimpl.threshold, w=np.array([0.5]), eps=0.5) == []
+    [failure] = judge("threshold", ge_threshold, w=np.array([0.5]), eps=0.5)
+    assert failure.message.startswith("out[0]=0.5, but should be 0.0")
+    with pytest.raises(ValueError, match="takes inputs"):
+        judge("threshold", refimpl.threshold, w=np.array([0.5]))
+
+
+def test_report_json_round_trips_through_json():
+    import json
+
+    data = json.loads(check("threshold", ge_threshold, max_examples=30).dumps())
+    assert data["passed"] is False and data["failures"][0]["clause"] == "threshold.strict"
+    assert data["failures"][0]["inputs"]["eps"] == data["failures"][0]["inputs"]["eps"]
+
+
+def test_reference_candidates_have_candidate_signatures():
+    w = np.array([3.0, -1.0, 2.0])
+    assert np.array_equal(reference_candidate("threshold")(w, 1.0), refimpl.threshold(w, 1.0))
+    assert np.array_equal(reference_candidate("quantize")(w, 2, 0.5), refimpl.quantize(w, 2, 0.5).codes)
