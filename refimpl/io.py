@@ -101,6 +101,8 @@ def _read_members(path: str) -> dict[str, np.ndarray]:
         for info in infos:
             if not info.filename.endswith(".npy"):
                 raise ValueError(f"unexpected member {info.filename!r}")
+            if info.filename[:-4] in out:  # a zip may repeat a name: which copy is the model would be a guess
+                raise ValueError(f"member {info.filename!r} appears twice")
             # save writes stored (uncompressed) members, so no member can be larger than the file: this bounds
             # every allocation below by the file's size (no zip bomb, no lying size field).
             if info.compress_type != zipfile.ZIP_STORED or not info.file_size == info.compress_size <= file_bytes:

@@ -7,6 +7,7 @@ import os
 import struct
 import tempfile
 import tracemalloc
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -271,6 +272,16 @@ def test_member_sizes_that_lie_are_refused(tmp_path):
 def test_not_a_zip_is_refused(tmp_path, content):
     (tmp_path / "m.npz").write_bytes(content)
     refused(tmp_path / "m.npz")
+
+
+def test_a_repeated_member_name_is_refused(tmp_path):
+    """A zip may hold two members named W0.npy; which one is the model would be a guess, so neither is taken."""
+    write_zip(tmp_path / "m.npz", good_members())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name it is asked to write
+        with zipfile.ZipFile(tmp_path / "m.npz", "a") as z:
+            z.writestr("W0.npy", npy(np.zeros((3, 4))))
+    assert "W0" in refused(tmp_path / "m.npz")
 
 
 def test_other_zips_are_refused(tmp_path):
