@@ -286,3 +286,15 @@ def test_accuracy_refuses_bad_inputs(X, y, error, names):
 def test_predict_refuses_a_non_model():
     with pytest.raises(TypeError, match="mlp"):
         predict(None, np.ones((1, 3)))
+
+
+def test_width_zero_model_learns_the_class_frequencies():
+    """With a hidden layer of width 0 the logits are the output bias b alone, and the cross-entropy minimiser has
+    softmax(b) = the class frequencies (here 4/10, 3/10, 3/10). Full-batch gradient descent on this strongly convex
+    (along the non-constant directions) problem converges geometrically: 300 steps bring it far below 1e-9."""
+    X, y = np.random.default_rng(0).normal(size=(10, 4)), np.arange(10) % 3
+    out = train(MLP.init([4, 0, 3], 0), X, y, loss=SOFTMAX, lr=1.0, epochs=300)
+    b = out.biases[1]
+    p = np.exp(b - b.max()) / np.exp(b - b.max()).sum()
+    assert np.allclose(p, [float(Fraction(c, 10)) for c in (4, 3, 3)], rtol=0, atol=1e-9)
+    assert out.weights[0].shape == (4, 0) and out.weights[1].shape == (0, 3)
