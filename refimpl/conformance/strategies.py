@@ -36,11 +36,12 @@ def _down(x: float) -> float:
 
 
 _SHAPE = st.sampled_from(SHAPES)
+_SHAPE_NONEMPTY = st.sampled_from([s for s in SHAPES if math.prod(s) > 0])
 
 
 @st.composite
-def _array(draw, entry, min_size=0):
-    shape = draw(_SHAPE if min_size == 0 else st.sampled_from([s for s in SHAPES if math.prod(s) >= min_size]))
+def _array(draw, entry, nonempty=False):
+    shape = draw(_SHAPE_NONEMPTY if nonempty else _SHAPE)
     values = draw(st.lists(entry, min_size=math.prod(shape), max_size=math.prod(shape)))
     return _arr(values, shape)
 
@@ -65,80 +66,102 @@ def _threshold(draw):
     return {"w": _arr([near[x] if isinstance(x, int) else x for x in values], shape), "eps": eps}
 
 
+_L1_ENTRY = st.one_of(st.sampled_from([1e16, -1e16, 2.0 ** 53, 1.0, -1.0, 0.1, -0.0, TINY, 1e-300, 3.0]),
+                      _finite(-1e20, 1e20))
+
+
 @st.composite
 def _l1(draw):
-    big = st.sampled_from([1e16, -1e16, 2.0 ** 53, 1.0, -1.0, 0.1, -0.0, TINY, 1e-300, 3.0])
-    return {"w": draw(_array(st.one_of(big, _finite(-1e20, 1e20)), min_size=0))}
+    return {"w": draw(_array(_L1_ENTRY))}
+
+
+_MAGNITUDES = st.lists(st.one_of(st.sampled_from([1.0, 0.5, 0.0, 2.0, TINY]), _finite(0, 10)), min_size=1, max_size=3)
+_PICK = st.tuples(st.integers(0, 2), st.booleans())  # which magnitude of the pool, negative or not
+_HALVES = st.integers(0, 7)  # sparsity (2j + 1) / 2n: sparsity * n ends in .5
 
 
 @st.composite
 def _prune_smallest(draw):
-    shape = draw(st.sampled_from([s for s in SHAPES if s != (0,)]))
+    shape = draw(_SHAPE_NONEMPTY)
     n = math.prod(shape)
-    pool = draw(st.lists(st.one_of(st.sampled_from([1.0, 0.5, 0.0, 2.0, TINY]), _finite(0, 10)), min_size=1,
-                         max_size=3))  # few magnitudes: ties in |w| are common
-    w = [draw(st.sampled_from(pool)) * draw(st.sampled_from([1.0, -1.0])) for _ in range(n)]
-    sparsity = draw(st.one_of(st.sampled_from([(2 * k + 1) / (2 * n) for k in range(n)] + [0.0, 1.0, 0.5]),
-                              st.floats(0.0, 1.0)))
+    pool = draw(_MAGNITUDES)  # few magnitudes: ties in |w| are common
+    w = [pool[i % len(pool)] * (-1.0 if negative else 1.0) for i, negative in (draw(_PICK) for _ in range(n))]
+    kind = draw(st.sampled_from(["half", "edge", "any"]))
+    if kind == "half":
+        sparsity = (2 * (draw(_HALVES) % n) + 1) / (2 * n)
+    else:
+        sparsity = draw(st.sampled_from([0.0, 1.0, 0.5]) if kind == "edge" else st.floats(0.0, 1.0))
     return {"w": _arr(w, shape), "sparsity": sparsity}
 
 
 # ---- §3.2 ---------------------------------------------------------------------------------------------------------
 
+_MINMAX_ENTRY = st.one_of(st.sampled_from([0.0, -0.0, 1.0, -1.0, TINY, 3.0]), _finite(-1e100, 1e100), _finite(-2, 2))
+_COUNT = st.integers(1, 8)
+
+
 @st.composite
 def _minmax(draw):
-    constant = draw(st.booleans())
-    entry = st.one_of(st.sampled_from([0.0, -0.0, 1.0, -1.0, TINY, 3.0]), _finite(-1e100, 1e100), _finite(-2, 2))
-    if constant:
-        value = draw(entry)
-        return {"w": _arr([value] * draw(st.integers(1, 5)))}
-    return {"w": draw(_array(entry, min_size=1))}
+    if draw(st.booleans()):  # a constant tensor
+        return {"w": _arr([draw(_MINMAX_ENTRY)] * draw(_COUNT))}
+    return {"w": draw(_array(_MINMAX_ENTRY, nonempty=True))}
 
 
-def _on_integers(draw, alpha):
-    """w_tilde = k / alpha (alpha * w_tilde lands on k or one ulp away) and its neighbours."""
-    k = draw(st.integers(-3, max(int(alpha), 1) + 1))
-    x = k / alpha if alpha else 0.0
-    return draw(st.sampled_from([x, _up(x), _down(x)]))
+_ALPHA = st.one_of(st.sampled_from([255.0, 100.0, 1.0, 49.0, 3.0, 65535.0]), _finite(-300.0, 300.0))
+_BETA = st.one_of(st.sampled_from([0.5, 0.0, 0.25]), _finite(-4.0, 4.0))
+_W_TILDE = st.one_of(st.sampled_from([0.29, 0.5, 0.0, -0.5, 1.0, -0.0]), _finite(-4.0, 4.0))
+_LEVEL = st.tuples(st.integers(0, 2 ** 16 + 4), st.sampled_from([0, 1, -1]))
+
+
+def _on_integer(level, alpha) -> float:
+    """w_tilde = k / alpha (alpha * w_tilde lands on the integer k or one rounding away), or one ulp either side."""
+    k, side = level
+    k = k % (int(min(abs(alpha), 2.0 ** 16)) + 5) - 3
+    x = k / alpha if abs(alpha) >= 1e-3 else 0.0
+    return {0: x, 1: _up(x), -1: _down(x)}[side]
 
 
 @st.composite
 def _floor_quantize(draw):
-    alpha = draw(st.one_of(st.sampled_from([255.0, 100.0, 1.0, 49.0, 3.0, 65535.0]), _finite(-300.0, 300.0)))
-    beta = draw(st.one_of(st.sampled_from([0.5, 0.0, 0.25]), _finite(-4.0, 4.0)))
-    entry = st.one_of(st.sampled_from([0.29, 0.5, 0.0, -0.5, 1.0, -0.0]), _finite(-4.0, 4.0))
-    shape = draw(st.sampled_from(SHAPES))
-    values = [draw(entry) if draw(st.booleans()) else _on_integers(draw, alpha) for _ in range(math.prod(shape))]
+    alpha, beta, shape = draw(_ALPHA), draw(_BETA), draw(_SHAPE)
+    values = [draw(_W_TILDE) if draw(st.booleans()) else _on_integer(draw(_LEVEL), alpha)
+              for _ in range(math.prod(shape))]
     return {"w_tilde": _arr(values, shape), "alpha": alpha, "beta": beta}
+
+
+_BITS = st.one_of(st.sampled_from([8, 1, 2, 4, 16]), st.integers(1, 16))
+_Q_BETA = st.one_of(st.sampled_from([0.5, 0.0]), st.floats(0.0, 0.999))
+_Q_KIND = st.sampled_from(["levels", "random", "constant", "positive"])
+_Q_GRID = st.sampled_from([(0.0, 1.0), (-1.0, 0.5), (0.1, 0.3), (-3.0, 0.01)])
+_Q_RANDOM = {"constant": _finite(-1e3, 1e3), "positive": _finite(0.5, 100.0), "random": _finite(-1e3, 1e3)}
 
 
 @st.composite
 def _quantize(draw):
-    bits = draw(st.one_of(st.sampled_from([8, 1, 2, 4, 16]), st.integers(1, 16)))
-    beta = draw(st.one_of(st.sampled_from([0.5, 0.0]), st.floats(0.0, 0.999)))
+    bits, beta, kind, n = draw(_BITS), draw(_Q_BETA), draw(_Q_KIND), draw(_COUNT)
     alpha = 2 ** bits - 1
-    kind = draw(st.sampled_from(["levels", "random", "constant", "positive"]))
-    n = draw(st.integers(1, 8))
     if kind == "levels":  # w = lo + k*step: alpha*w_tilde lands on an integer or one ulp from it
-        lo, step = draw(st.sampled_from([(0.0, 1.0), (-1.0, 0.5), (0.1, 0.3), (-3.0, 0.01)]))
-        w = [lo + draw(st.integers(0, alpha)) * step for _ in range(n)] + [lo, lo + alpha * step]
+        lo, step = draw(_Q_GRID)
+        w = [lo + (draw(_LEVEL)[0] % (alpha + 1)) * step for _ in range(n)] + [lo, lo + alpha * step]
     elif kind == "constant":
-        w = [draw(_finite(-1e3, 1e3))] * n
-    elif kind == "positive":
-        w = draw(st.lists(_finite(0.5, 100.0), min_size=n, max_size=n))
+        w = [draw(_Q_RANDOM[kind])] * n
     else:
-        w = draw(st.lists(_finite(-1e3, 1e3), min_size=n, max_size=n))
+        w = [draw(_Q_RANDOM[kind]) for _ in range(n)]
     return {"w": _arr(w), "bits": bits, "beta": beta}
+
+
+_LO = st.one_of(st.sampled_from([0.0, -1.0, 0.1]), _finite(-1e3, 1e3))
+_SPAN = st.one_of(st.sampled_from([1.0, 0.0, 2.5]), _finite(0.0, 1e3))
+_CODE = st.one_of(st.sampled_from([0, -1]), st.integers(0, 2 ** 16 - 1))  # -1 stands for alpha
 
 
 @st.composite
 def _dequantize(draw):
-    bits = draw(st.one_of(st.sampled_from([8, 1, 2, 4, 16]), st.integers(1, 16)))
+    bits, lo = draw(_BITS), draw(_LO)
     alpha = 2 ** bits - 1
-    lo = draw(st.one_of(st.sampled_from([0.0, -1.0, 0.1]), _finite(-1e3, 1e3)))
-    hi = lo + draw(st.one_of(st.sampled_from([1.0, 0.0, 2.5]), _finite(0.0, 1e3)))
-    codes = draw(st.lists(st.one_of(st.sampled_from([0, alpha]), st.integers(0, alpha)), min_size=1, max_size=8))
-    return {"codes": np.array(codes, dtype=np.uint8 if bits <= 8 else np.uint16), "lo": lo, "hi": hi, "bits": bits}
+    codes = [alpha if c == -1 else c % (alpha + 1) for c in draw(st.lists(_CODE, min_size=1, max_size=8))]
+    return {"codes": np.array(codes, dtype=np.uint8 if bits <= 8 else np.uint16), "lo": lo,
+            "hi": lo + draw(_SPAN), "bits": bits}
 
 
 # ---- networks -----------------------------------------------------------------------------------------------------
