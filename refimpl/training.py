@@ -12,7 +12,7 @@ import numpy as np
 
 from ._validate import as_float_array, as_int_array, check_choice, check_int, check_real
 from .losses import LOSSES, UNCHECKED
-from .mlp import MLP, backward_trace, check_inputs, check_model, forward_trace
+from .mlp import MLP, Buffers, backward_trace, check_inputs, check_model, forward_trace
 
 
 def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0, masks=None,
@@ -72,14 +72,17 @@ def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0,
     rng = np.random.default_rng(seed)
     n = X.shape[0]
     every = max(1, epochs // 20)
+    full = Buffers.allocate(mlp.sizes, min(batch_size, n))  # reused by every step: no fresh large temporaries
     for epoch in range(epochs):
         order = rng.permutation(n) if batch_size < n else None
         total = 0.0
         for start in range(0, n, batch_size):
             rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
-            hs = forward_trace(weights, biases, X[rows])
+            Xb = X[rows]
+            buffers = full.first_rows(Xb.shape[0])  # the last minibatch may be smaller
+            hs = forward_trace(weights, biases, Xb, out=buffers.trace)
             batch_loss, dlogits = loss_fn(hs[-1], y[rows])
-            grads = backward_trace(weights, hs, dlogits, inputs=False)
+            grads = backward_trace(weights, hs, dlogits, inputs=False, out=buffers)
             _sgd_step(params, grads.weights + grads.biases, param_masks, velocity, lr, momentum)
             total += batch_loss * hs[0].shape[0]
         if progress and ((epoch + 1) % every == 0 or epoch + 1 == epochs):
