@@ -94,7 +94,7 @@ def average_ranks(a: np.ndarray) -> np.ndarray:
 
 def _cosine(a, b) -> np.ndarray:
     a, b = _unit_max(a), _unit_max(b)
-    norms = np.sqrt((a * a).sum(axis=1)) * np.sqrt((b * b).sum(axis=1))
+    norms = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))  # each sum is in [1, d] after _unit_max (or 0)
     both_zero = ~a.any(axis=1) & ~b.any(axis=1)
     cos = np.divide((a * b).sum(axis=1), norms, out=np.zeros(len(a)), where=norms > 0)
     return np.where(both_zero, 1.0, np.clip(cos, -1.0, 1.0))
@@ -110,7 +110,7 @@ def _correlation(ra, rb) -> np.ndarray:
     cb = rb - rb.mean(axis=1, keepdims=True)
     va, vb = (ca * ca).sum(axis=1), (cb * cb).sum(axis=1)
     both_constant = (va == 0) & (vb == 0)
-    denom = np.sqrt(va) * np.sqrt(vb)
+    denom = np.sqrt(va * vb)  # one rounding: sqrt(v · v) == v exactly, so identical rank vectors give exactly 1
     rho = np.divide((ca * cb).sum(axis=1), denom, out=np.zeros(len(ra)), where=denom > 0)
     return np.where(both_constant, 1.0, np.clip(rho, -1.0, 1.0))
 
