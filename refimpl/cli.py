@@ -15,6 +15,7 @@ COMMANDS = {
     "check": ("refimpl.conformance.cli", "check a candidate function against the spec, clause by clause"),
     "vectors": ("refimpl.conformance.cli", "write the golden vectors (JSON) into a directory"),
     "verify": ("refimpl.conformance.cli", "run a candidate function over the golden vectors"),
+    "bench": ("refimpl.bench", "time refimpl against PyTorch/Captum and the GEMM floor, print one table"),
 }
 
 

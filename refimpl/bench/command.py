@@ -1,0 +1,114 @@
+"""``refimpl bench [--json] [--quick] [--rounds N] [--no-torch]``: every speed goal of the issues in one table.
+
+The parent process imports neither torch nor the timed code's peers: it writes the demo problem once, runs the NumPy
+and torch workers in alternating rounds, measures the demo's peak memory, and prints the medians and ratios.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.util
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ..commands import task_data
+from ..mlp import MLP
+from . import machine, report, runner
+from .workloads import SETTINGS, save_demo_problem
+
+QUICK_ROWS = 20  # digits explained in --quick mode, by an untrained demo-shaped model (a smoke test, not a figure)
+
+
+def add_arguments(parser, name: str) -> None:
+    parser.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: one round, a few steps, an untrained model (timings meaningless)")
+    parser.add_argument("--rounds", type=int, default=None, help="alternating rounds (default: 5, --quick: 1)")
+    parser.add_argument("--no-torch", action="store_true", help="skip the torch/Captum side as if not installed")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def _demo_problem(quick: bool, path) -> int:
+    """Write the demo model and the digits it explains; return how many digits."""
+    if quick:
+        from ..demo import DEMO_HIDDEN
+
+        X_test = task_data("digits", 0)[1][:QUICK_ROWS]
+        mlp = MLP.init([X_test.shape[1], *DEMO_HIDDEN, 10], 0)
+    else:
+        from ..demo import train_baseline
+
+        mlp, _, X_test, _, _ = train_baseline(0)
+    save_demo_problem(path, mlp, X_test)
+    return X_test.shape[0]
+
+
+def _torch_status(no_torch: bool) -> str | None:
+    """None when the torch side should run, else why it does not."""
+    if no_torch:
+        return "skipped (--no-torch)"
+    return None if importlib.util.find_spec("torch") is not None else "not installed"
+
+
+def collect(quick: bool, rounds: int | None, no_torch: bool, progress=None) -> dict:
+    """Run everything and return the JSON-ready result: date, settings, machine, rows and the raw rounds."""
+    mode = "quick" if quick else "full"
+    settings = dict(SETTINGS[mode])
+    rounds = settings.pop("rounds") if rounds is None else rounds
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    info = machine.describe()
+    torch_status = _torch_status(no_torch)
+    sides = ["numpy"] + (["torch"] if torch_status is None else [])
+    with tempfile.TemporaryDirectory(prefix="refimpl-bench-") as outdir:
+        demo = Path(outdir) / "demo.npz"
+        n_explained = _demo_problem(quick, demo)
+        config = {"settings": settings, "demo": str(demo), "outdir": outdir}
+        raw = runner.run_rounds(config, rounds, sides, progress)
+        differences = report.differences(outdir)
+    merged = {side: runner.median_over_rounds(results) for side, results in raw.items()}
+    torch_result = merged.get("torch")
+    if torch_result is not None and "machine" in torch_result:
+        info["torch_side"] = torch_result["machine"]
+    if progress and not quick:
+        progress("peak memory of the demo")
+    memory = "skipped (--quick)" if quick else runner.demo_peak_rss()
+    info["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    rows = report.build_rows(merged["numpy"], torch_result, torch_status or "", differences, memory, n_explained)
+    return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "mode": mode,
+            "rounds": rounds, "settings": settings, "machine": info, "ratio_meaning": report.RATIO_MEANING,
+            "rows": rows, "raw": raw}
+
+
+def _json_safe(value):
+    """JSON has no infinity: an infinite ratio (refimpl's |delta| exactly 0) is written as the string "inf"."""
+    if isinstance(value, float) and math.isinf(value):
+        return "inf"
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def format_result(result: dict) -> str:
+    head = [f"refimpl bench, {result['date']}, {result['mode']} mode: {result['rounds']} round(s), NumPy and torch "
+            "in separate processes, alternating; medians over rounds"]
+    return "\n".join(head + report.format_machine(result["machine"]) + [report.RATIO_MEANING, "",
+                                                                        report.format_table(result["rows"])])
+
+
+def run(args, name: str) -> int:
+    def progress(message: str) -> None:
+        print(f"bench: {message}", file=sys.stderr, flush=True)
+
+    result = collect(args.quick, args.rounds, args.no_torch, None if args.quiet else progress)
+    if args.json:
+        print(json.dumps(_json_safe(result), indent=2))
+    else:
+        print(format_result(result))
+    return 0

@@ -1,0 +1,94 @@
+"""The refimpl (NumPy) side of the benchmark, run in its own process by :mod:`refimpl.bench.worker`.
+
+Every measurement goes through refimpl's real code paths: the training step is ``refimpl.train`` over many full-batch
+steps divided by their number, the gradients and integrated gradients are the public functions, and the checker is
+``refimpl.conformance.check``. Results go to the parent as JSON; arrays for the agreement checks go to ``outdir``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from functools import partial
+
+import numpy as np
+
+import refimpl
+
+from ..mlp import Buffers, forward_trace
+from .timing import seconds_per_call, seconds_per_step
+from .workloads import AGREE_STEPS, CHECK_OP, LR, STEP_PROBLEMS, label, load_demo_problem, save_arrays, step_problem
+
+NOT_AVAILABLE = "not available"
+
+
+def _train(mlp, X, y, steps: int):
+    return refimpl.train(mlp, X, y, loss="softmax_cross_entropy", lr=LR, epochs=steps)
+
+
+def gemm_floor(mlp, X):
+    """A function doing only the step's matrix products into preallocated outputs: per layer ``h_l @ W_l``
+    (forward), ``h_l.T @ dz_{l+1}`` (weight gradient) and, above the first layer, ``dz_{l+1} @ W_l.T``."""
+    hs = forward_trace(mlp.weights, mlp.biases, X)  # operands of the right shapes; values do not change the speed
+    out = Buffers.allocate(mlp.sizes, X.shape[0])
+
+    def products():
+        for layer, W in enumerate(mlp.weights):
+            np.matmul(hs[layer], W, out=out.trace[layer])
+            np.matmul(hs[layer].T, hs[layer + 1], out=out.dweights[layer])
+            if layer > 0:
+                np.matmul(hs[layer + 1], W.T, out=out.dhidden[layer - 1])
+    return products
+
+
+
+def measure_steps(settings: dict, outdir) -> dict:
+    out = {"train_step": {}, "gemm_floor": {}}
+    for (sizes, batch), steps in zip(STEP_PROBLEMS, settings["steps"], strict=True):
+        mlp, X, y = step_problem(sizes, batch)
+        key = label(sizes)
+        out["train_step"][key] = seconds_per_step(partial(_train, mlp, X, y, steps), steps,
+                                                  repeats=settings["repeats"])
+        out["gemm_floor"][key] = seconds_per_call(gemm_floor(mlp, X), number=steps, repeats=settings["repeats"])
+        trained = _train(mlp, X, y, AGREE_STEPS)
+        save_arrays(outdir, f"step_{key}_refimpl", trained.weights + trained.biases)
+    return out
+
+
+def measure_interpretability(settings: dict, demo_path, outdir) -> dict:
+    mlp, X, targets = load_demo_problem(demo_path)
+    out = {"input_gradient": NOT_AVAILABLE, "integrated_gradients": NOT_AVAILABLE, "ig_max_abs_delta": NOT_AVAILABLE}
+    if hasattr(refimpl, "input_gradient"):
+        grad = partial(refimpl.input_gradient, mlp, X, target=targets)
+        out["input_gradient"] = seconds_per_call(grad, number=settings["grad_calls"], repeats=settings["repeats"])
+        save_arrays(outdir, "input_gradient_refimpl", [grad()])
+    if hasattr(refimpl, "integrated_gradients"):
+        ig = partial(refimpl.integrated_gradients, mlp, X, target=targets, method="exact",
+                     return_convergence_delta=True)
+        out["integrated_gradients"] = seconds_per_call(ig, number=1, repeats=settings["ig_repeats"])
+        attributions, delta = ig()
+        out["ig_max_abs_delta"] = float(np.max(np.abs(delta)))
+        save_arrays(outdir, "integrated_gradients_refimpl", [attributions])
+    return out
+
+
+def measure_check(settings: dict) -> dict:
+    """Examples per second of ``check(CHECK_OP, refimpl.<CHECK_OP>)``: a conforming candidate, so every example is
+    generated, run on both sides and judged."""
+    if importlib.util.find_spec("refimpl.conformance") is None or not hasattr(refimpl, CHECK_OP):
+        return {"check_examples_per_second": NOT_AVAILABLE}
+    from ..conformance import check
+
+    run = partial(check, CHECK_OP, getattr(refimpl, CHECK_OP), max_examples=settings["check_examples"], seed=0)
+    run()  # warm-up: strategy construction, imports
+    start = time.perf_counter()
+    report = run()
+    seconds = time.perf_counter() - start
+    return {"check_examples_per_second": report.examples_run / seconds, "check_examples": report.examples_run}
+
+
+def measure(config: dict) -> dict:
+    """All NumPy-side measurements for one round (``config``: settings, demo problem path, outdir)."""
+    settings, outdir = config["settings"], config["outdir"]
+    return (measure_steps(settings, outdir) | measure_interpretability(settings, config["demo"], outdir)
+            | measure_check(settings))
