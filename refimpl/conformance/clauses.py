@@ -32,7 +32,7 @@ _OPS = {
         ("threshold.keep", "w_hat_i = w_i exactly where |w_i| > eps (the sign of a zero is not part of the spec)"),
     ],
     "l1_importance": [
-        ("l1_importance.sum", "|R - sum|w_i|| <= (n - 1) u sum|w_i| (any summation order; u = unit roundoff)"),
+        ("l1_importance.sum", "|R - sum|w_i|| within the summation bound 4 (n - 1) u sum|w_i| (any order)"),
         ("l1_importance.correctly-rounded", "R = sum_i |w_i| rounded once to float64 (independent of order)"),
     ],
     "minmax_normalize": [
@@ -42,8 +42,8 @@ _OPS = {
     ],
     "floor_quantize": [
         ("floor_quantize.floor", "code = floor(alpha * w_tilde + beta), toward -inf (floor(-0.5) = -1)"),
-        ("floor_quantize.boundary", "where alpha*w_tilde + beta is within the window of an integer, the code is "
-                                    "the exact floor or the float64 one, one apart (reported 'boundary, allowed')"),
+        ("floor_quantize.boundary", "within the floor window of an integer a code one off is a rounding artefact "
+                                    "('boundary, allowed'), except on an integer float64 reaches exactly"),
     ],
     "quantize": [
         ("quantize.range", "0 <= code <= 2^bits - 1"),
@@ -51,10 +51,11 @@ _OPS = {
         ("quantize.endpoints", "code 0 at lo = min w and alpha = 2^bits - 1 at hi = max w (0 is not forced into "
                                "the range)"),
         ("quantize.codes", "code = floor(alpha * (w - lo) / (hi - lo) + beta), alpha = 2^bits - 1"),
-        ("quantize.boundary", "a code one off is allowed only within the window of an integer (as floor_quantize)"),
+        ("quantize.boundary", "a code one off is allowed only within the floor window of an integer, never on an "
+                              "integer float64 reaches exactly (as floor_quantize)"),
     ],
     "dequantize": [
-        ("dequantize.endpoints", "code 0 gives lo and code alpha gives hi, exactly"),
+        ("dequantize.endpoints", "code 0 gives lo exactly; code alpha gives hi (within the rounding window)"),
         ("dequantize.value", "w = lo + code * (hi - lo) / alpha, alpha = 2^bits - 1, within the rounding window"),
     ],
     "prune_smallest": [

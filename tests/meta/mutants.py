@@ -119,6 +119,10 @@ def quantize_half_even(w, bits, beta):
     return np.rint((2 ** bits - 1) * _normalize(w)).astype(np.int64)  # nearbyint, ignores beta
 
 
+def quantize_ties_to_even(w, bits, beta):
+    return np.rint((2 ** bits - 1) * _normalize(w) + (beta - 0.5)).astype(np.int64)  # half to even at ties
+
+
 def dequantize_pow2_step(codes, lo, hi, bits):
     return lo + codes * ((hi - lo) / 2 ** bits)  # Delta = (hi - lo) / 2^b
 
@@ -251,6 +255,7 @@ CATALOGUE = [
     _m("quantize_alpha_pow2", "quantize", "quantize.range"),
     _m("quantize_zero_forced", "quantize", "quantize.endpoints"),
     _m("quantize_half_even", "quantize", "quantize.codes"),
+    _m("quantize_ties_to_even", "quantize", "quantize.boundary"),
     _m("dequantize_pow2_step", "dequantize", "dequantize.endpoints"),
     _m("dequantize_float32", "dequantize", "common.dtype"),
     _m("forward_relu_on_output", "mlp_forward", "mlp_forward.logits"),
