@@ -71,8 +71,9 @@ def tie_heavy_arrays(max_side=12):
 
 @st.composite
 def dyadic_mlps(draw, max_hidden=2, max_width=6, dead=True):
-    """Small MLPs whose weights and biases are multiples of 1/4 in [-2, 2], some hidden columns all zero: float64
-    forward passes on multiples of 1/4 inputs are then exact (few significant bits, no rounding)."""
+    """Small MLPs whose weights and biases are multiples of 1/4 in [-2, 2]: float64 forward passes on multiples of
+    1/4 inputs are then exact (few significant bits, no rounding). ``dead=True``: some hidden neurons get all-zero
+    incoming columns; ``dead=False``: no weight is zero."""
     n_hidden = draw(st.integers(1, max_hidden))
     sizes = [draw(st.integers(1, 4))] + [draw(st.integers(0, max_width)) for _ in range(n_hidden)]
     sizes.append(draw(st.integers(1, 3)))
@@ -80,6 +81,8 @@ def dyadic_mlps(draw, max_hidden=2, max_width=6, dead=True):
     weights, biases = [], []
     for m, n in zip(sizes[:-1], sizes[1:], strict=True):
         W = np.array(draw(st.lists(quarter, min_size=m * n, max_size=m * n))).reshape(m, n)
+        if not dead:
+            W[W == 0] = 0.25
         if dead and len(weights) < len(sizes) - 2 and n:  # incoming matrices of hidden layers only
             zero_cols = draw(st.lists(st.booleans(), min_size=n, max_size=n))
             W[:, np.array(zero_cols, dtype=bool)] = 0.0

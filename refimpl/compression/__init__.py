@@ -2,6 +2,7 @@
 with honestly counted sizes (:mod:`.storage`) and the demo's table (:mod:`.pipeline`)."""
 
 from .packing import pack_codes, unpack_codes
+from .pipeline import compression_rows, prune_finetune_quantize
 from .pruning import neuron_importance, prune_connections, prune_neurons, sensitivity
 from .quantization import (
     DEQUANTIZE_ROUNDING,
@@ -25,4 +26,5 @@ __all__ = [
     "pack_codes", "unpack_codes",
     "neuron_importance", "prune_neurons", "prune_connections", "sensitivity",
     "FORMATS", "encode", "decode", "storage_bytes",
+    "compression_rows", "prune_finetune_quantize",
 ]
