@@ -50,8 +50,9 @@ def measure_steps(settings: dict, outdir) -> dict:
         out["train_step"][key] = seconds_per_step(partial(_train, mlp, X, y, steps), steps,
                                                   repeats=settings["repeats"])
         out["gemm_floor"][key] = seconds_per_call(gemm_floor(mlp, X), number=steps, repeats=settings["repeats"])
-        trained = _train(mlp, X, y, AGREE_STEPS)
-        save_arrays(outdir, f"step_{key}_refimpl", trained.weights + trained.biases)
+        if outdir is not None:
+            trained = _train(mlp, X, y, AGREE_STEPS)
+            save_arrays(outdir, f"step_{key}_refimpl", trained.weights + trained.biases)
     return out
 
 
@@ -61,14 +62,16 @@ def measure_interpretability(settings: dict, demo_path, outdir) -> dict:
     if hasattr(refimpl, "input_gradient"):
         grad = partial(refimpl.input_gradient, mlp, X, target=targets)
         out["input_gradient"] = seconds_per_call(grad, number=settings["grad_calls"], repeats=settings["repeats"])
-        save_arrays(outdir, "input_gradient_refimpl", [grad()])
+        if outdir is not None:
+            save_arrays(outdir, "input_gradient_refimpl", [grad()])
     if hasattr(refimpl, "integrated_gradients"):
         ig = partial(refimpl.integrated_gradients, mlp, X, target=targets, method="exact",
                      return_convergence_delta=True)
         out["integrated_gradients"] = seconds_per_call(ig, number=1, repeats=settings["ig_repeats"])
         attributions, delta = ig()
         out["ig_max_abs_delta"] = float(np.max(np.abs(delta)))
-        save_arrays(outdir, "integrated_gradients_refimpl", [attributions])
+        if outdir is not None:
+            save_arrays(outdir, "integrated_gradients_refimpl", [attributions])
     return out
 
 
@@ -88,7 +91,8 @@ def measure_check(settings: dict) -> dict:
 
 
 def measure(config: dict) -> dict:
-    """All NumPy-side measurements for one round (``config``: settings, demo problem path, outdir)."""
+    """All NumPy-side measurements for one round (``config``: settings, demo problem path, and the outdir for the
+    agreement checks, None when no peer runs)."""
     settings, outdir = config["settings"], config["outdir"]
     return (measure_steps(settings, outdir) | measure_interpretability(settings, config["demo"], outdir)
             | measure_check(settings))

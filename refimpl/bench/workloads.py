@@ -21,7 +21,7 @@ CHECK_OP = "threshold"  # the element-wise op whose `check` throughput is measur
 # How much each measurement repeats. "quick" is a smoke test of every code path (timings meaningless).
 SETTINGS = {
     "full": {"rounds": 5, "steps": (200, 20), "repeats": 5, "grad_calls": 20, "ig_repeats": 3, "check_examples": 200},
-    "quick": {"rounds": 1, "steps": (2, 2), "repeats": 1, "grad_calls": 1, "ig_repeats": 1, "check_examples": 5},
+    "quick": {"rounds": 1, "steps": (1, 1), "repeats": 1, "grad_calls": 1, "ig_repeats": 1, "check_examples": 5},
 }
 AGREE_STEPS = 3  # steps both sides take from the same initial model, to show they compute the same thing
 

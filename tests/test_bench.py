@@ -1,0 +1,127 @@
+"""`refimpl bench --quick` runs end to end and prints one well-formed table; the ratio/goal/median logic is checked
+against hand-computed values. Timings are never asserted (they depend on the machine and its load)."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from contextlib import redirect_stdout
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from refimpl.bench import report, runner
+from refimpl.bench.command import format_result
+from refimpl.bench.workloads import STEP_PROBLEMS
+from refimpl.cli import main
+
+N_ROWS = 2 * len(STEP_PROBLEMS) + 5  # per size: vs torch and vs the GEMM floor; grads, IG time, IG delta, check, RSS
+ROW_KEYS = {"measurement", "unit", "refimpl", "compared_with", "peer", "ratio", "goal", "goal_on", "met",
+            "max_abs_difference"}
+
+
+@pytest.fixture(scope="module")
+def quick_result():
+    out = io.StringIO()
+    with redirect_stdout(out):
+        status = main(["bench", "--quick", "--no-torch", "--json", "--quiet"])
+    assert status == 0
+    return json.loads(out.getvalue())
+
+
+def test_quick_run_has_every_row(quick_result):
+    rows = quick_result["rows"]
+    assert len(rows) == N_ROWS
+    assert all(set(row) == ROW_KEYS for row in rows)
+    assert rows[0]["measurement"].startswith("train step 64-128-10, batch 64")
+    assert rows[2]["measurement"].startswith("train step 784-300-100-10, batch 128")
+    assert quick_result["mode"] == "quick" and quick_result["rounds"] == 1
+
+
+def test_quick_run_measures_every_refimpl_side(quick_result):
+    # Every refimpl cell is a positive number, except the demo's memory, which --quick skips.
+    *timed, memory = quick_result["rows"]
+    for row in timed:
+        assert isinstance(row["refimpl"], (int, float)) and row["refimpl"] >= 0, row
+    assert memory["refimpl"] == "skipped (--quick)"
+    floors = [row for row in timed if row["compared_with"] == "NumPy GEMM floor"]
+    assert len(floors) == len(STEP_PROBLEMS) and all(row["peer"] > 0 for row in floors)
+
+
+def test_without_torch_the_torch_cells_say_so(quick_result):
+    torch_rows = [row for row in quick_result["rows"] if row["compared_with"] in
+                  ("torch eager", "torch autograd", "Captum IG gausslegendre n=50", "Captum's max |delta|")]
+    assert len(torch_rows) == len(STEP_PROBLEMS) + 3
+    for row in torch_rows:
+        assert row["peer"] == "skipped (--no-torch)" and row["ratio"] is None and row["met"] is None
+
+
+def test_machine_is_described(quick_result):
+    machine = quick_result["machine"]
+    assert machine["cores"] >= 1 and machine["numpy"] and machine["numpy_blas"]
+    assert isinstance(machine["torch"], str) and isinstance(machine["captum"], str)
+
+
+def test_table_has_a_header_a_rule_and_one_line_per_row(quick_result):
+    text = format_result(quick_result)
+    lines = text.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("measurement"))
+    assert set(lines[header + 1].replace(" ", "")) == {"-"}
+    body = lines[header + 2:]
+    assert len(body) == N_ROWS
+    assert all(line.startswith(row["measurement"] + "  ") for line, row in zip(body, quick_result["rows"], strict=True))
+    assert "numpy" in text and "torch" in text and "cores" in text
+
+
+times = st.floats(1e-7, 1e3)
+
+
+@given(times, times, st.floats(0.1, 10.0))
+def test_ratio_is_peer_over_refimpl_and_met_compares_it_with_the_goal(ours, theirs, goal):
+    row = report.make_row("m", ours, "s", "peer", theirs, goal=goal)
+    assert row["ratio"] == theirs / ours
+    assert row["met"] == (theirs / ours >= goal)
+
+
+def test_statuses_give_no_ratio_and_no_verdict():
+    for peer in ("not installed", "not available", None):
+        row = report.make_row("m", 1e-3, "s", "torch", peer, goal=1.0)
+        assert row["ratio"] is None and row["met"] is None
+    row = report.make_row("m", "not available", "s", "torch", 1e-3, goal=1.0)
+    assert row["ratio"] is None and row["met"] is None
+
+
+def test_zero_refimpl_delta_gives_an_infinite_ratio_that_meets_any_goal():
+    row = report.make_row("delta", 0.0, "abs", "captum", 1e-9, goal=1e6)
+    assert math.isinf(row["ratio"]) and row["met"] is True
+
+
+def test_goal_on_value_judges_the_refimpl_figure_itself():
+    assert report.make_row("rate", 250.0, "per_s", goal=200.0, goal_on="value")["met"] is True
+    assert report.make_row("rate", 150.0, "per_s", goal=200.0, goal_on="value")["met"] is False
+
+
+@given(st.lists(st.floats(0.0, 1e3), min_size=1, max_size=7))
+def test_rounds_reduce_to_the_median_key_by_key(values):
+    rounds = [{"a": {"x": v}, "status": "not available"} for v in values]
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    assert runner.median_over_rounds(rounds) == {"a": {"x": median}, "status": "not available"}
+
+
+def test_a_failed_round_fails_the_side():
+    merged = runner.median_over_rounds([{"a": 1.0}, {"error": "failed: boom"}])
+    assert merged == {"error": "failed: boom"}
+    assert report.build_rows(merged, None, "not installed", {}, 1024, 3)[0]["refimpl"] == "failed: boom"
+
+
+@pytest.mark.parametrize(("value", "unit", "text"), [
+    (2.5e-5, "s", "25.0 µs"), (2.5e-3, "s", "2.50 ms"), (2.5, "s", "2.50 s"), (3 * 2**20, "bytes", "3.0 MiB"),
+    (1234.4, "per_s", "1,234/s"), (1.25e-13, "abs", "1.2e-13"), ("not installed", "s", "not installed"),
+    (None, "s", "—"),
+])
+def test_values_are_formatted_with_their_unit(value, unit, text):
+    assert report.format_value(value, unit) == text
