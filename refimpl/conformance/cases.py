@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .clauses import OPS
 from .strategies import TINY, _arr, _down, _up
 
 
@@ -32,7 +33,7 @@ def _threshold():
     ]
 
 
-def _l1():
+def _l1_importance():
     return [
         {"w": _arr([[1.0, -2.0], [3.0, -4.0]])},
         {"w": _arr([1e16, 1.0, 1.0])},  # left-to-right summation loses the ones; the correctly rounded sum does not
@@ -55,7 +56,7 @@ def _prune_smallest():
     ]
 
 
-def _minmax():
+def _minmax_normalize():
     return [
         {"w": _arr([1.0, 2.0, 3.0])},
         {"w": _arr([2.0, 2.0, 2.0])},  # constant: all zeros
@@ -148,13 +149,7 @@ def _prune_neurons():
     return [{"weights": weights, "biases": biases, "keep_ratio": r} for r in (0.25, 0.5, 0.0, 1.0, 0.375)]
 
 
-_CASES = {
-    "threshold": _threshold, "l1_importance": _l1, "prune_smallest": _prune_smallest,
-    "minmax_normalize": _minmax, "floor_quantize": _floor_quantize, "quantize": _quantize,
-    "dequantize": _dequantize, "mlp_forward": _mlp_forward, "mlp_gradients": _mlp_gradients,
-    "input_gradient": _input_gradient, "integrated_gradients": _integrated_gradients,
-    "prune_neurons": _prune_neurons,
-}
+_CASES = {op: globals()[f"_{op}"] for op in OPS}  # each op's function is named _<op>
 
 
 def boundary_cases(op: str) -> list[dict]:

@@ -17,6 +17,8 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
+from .clauses import OPS
+
 TINY = 5e-324  # the smallest subnormal
 SHAPES = [(1,), (2,), (3,), (4,), (5,), (0,), (2, 3), (6,), (8,), (3, 2)]
 DYADIC = [0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 0.25, -0.75, 1.5]  # products and sums of these are exact
@@ -71,7 +73,7 @@ _L1_ENTRY = st.one_of(st.sampled_from([1e16, -1e16, 2.0 ** 53, 1.0, -1.0, 0.1, -
 
 
 @st.composite
-def _l1(draw):
+def _l1_importance(draw):
     return {"w": draw(_array(_L1_ENTRY))}
 
 
@@ -101,7 +103,7 @@ _COUNT = st.integers(1, 8)
 
 
 @st.composite
-def _minmax(draw):
+def _minmax_normalize(draw):
     if draw(st.booleans()):  # a constant tensor
         return {"w": _arr([draw(_MINMAX_ENTRY)] * draw(_COUNT))}
     return {"w": draw(_array(_MINMAX_ENTRY, nonempty=True))}
@@ -240,13 +242,7 @@ def _prune_neurons(draw):
     return {"weights": weights, "biases": biases, "keep_ratio": keep_ratio}
 
 
-STRATEGIES = {
-    "threshold": _threshold, "l1_importance": _l1, "prune_smallest": _prune_smallest,
-    "minmax_normalize": _minmax, "floor_quantize": _floor_quantize, "quantize": _quantize,
-    "dequantize": _dequantize, "mlp_forward": _mlp_forward, "mlp_gradients": _mlp_gradients,
-    "input_gradient": _input_gradient, "integrated_gradients": _integrated_gradients,
-    "prune_neurons": _prune_neurons,
-}
+STRATEGIES = {op: globals()[f"_{op}"] for op in OPS}  # each op's function is named _<op>
 
 
 def strategy(op: str):
