@@ -1,6 +1,7 @@
 """The differential property tester: ``check``, ``assert_conforms`` and ``judge``.
 
-``check`` searches with Hypothesis's ``find`` (seeded, no example database, so the same seed gives the same run)
+``check`` (which needs Hypothesis; ``judge`` and the golden vectors need only NumPy) searches with Hypothesis's
+``find`` (seeded, no example database, so the same seed gives the same run)
 for an input on which the candidate breaks a clause, then lets Hypothesis shrink it while it keeps breaking the
 *same* clause as the first failure found, so the report shows the simplest witness of one problem. Every result is
 cached by input, so a non-deterministic candidate (e.g. a random mask) cannot confuse the shrinker, and a candidate
@@ -13,8 +14,6 @@ import random
 from contextlib import contextmanager
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, find, settings
-from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from .._validate import check_choice, check_int, check_real
 from .clauses import OPS as OP_NAMES
@@ -24,7 +23,6 @@ from .judging import Broken, Verdict
 from .ops import OPS, as_args, call_text, candidate_view, check_inputs_complete
 from .report import Failure, Report, candidate_import, snippet
 from .runner import TIME_LIMIT, Runner, freeze
-from .strategies import strategy
 
 TIES = ("lowest-index", "any")
 PRECISIONS = ("float64", "float32")
@@ -134,6 +132,14 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
     time_limit = check_real(time_limit, "time_limit", lo=0.0, lo_open=True)
     if not callable(candidate):
         raise TypeError(f"candidate must be callable, got {type(candidate).__name__}")
+    try:  # only check needs Hypothesis
+        from hypothesis import HealthCheck, Phase, find, settings  # noqa: PLC0415
+        from hypothesis.errors import NoSuchExample, Unsatisfiable  # noqa: PLC0415
+    except ImportError:
+        raise ImportError("refimpl.conformance.check needs Hypothesis: pip install hypothesis") from None
+
+    from .strategies import strategy  # noqa: PLC0415
+
     spec = OPS[op]
     cache: dict[bytes, tuple] = {}
     state = {"clause": None, "stop": None}

@@ -88,8 +88,11 @@ def run(args, name: str) -> int:
         return _verify(args, candidate)
     from .check import check  # noqa: PLC0415
 
-    report = check(args.op, candidate, max_examples=args.max_examples, seed=args.seed, target=args.target,
-                   **_options(args))
+    try:
+        report = check(args.op, candidate, max_examples=args.max_examples, seed=args.seed, target=args.target,
+                       **_options(args))
+    except ImportError as exc:  # Hypothesis missing: a set-up error, exit status 2
+        raise ValueError(str(exc)) from None
     print(report.dumps() if args.json else report)
     return 0 if report.passed else 1
 

@@ -17,24 +17,11 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
+from .cases import TINY, array_of, boundary_cases, ulp_down, ulp_up
 from .clauses import OPS
 
-TINY = 5e-324  # the smallest subnormal
 SHAPES = [(1,), (2,), (3,), (4,), (5,), (0,), (2, 3), (6,), (8,), (3, 2)]
 DYADIC = [0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 0.25, -0.75, 1.5]  # products and sums of these are exact
-
-
-def _arr(values, shape=None) -> np.ndarray:
-    a = np.array(values, dtype=np.float64)
-    return a.reshape(shape) if shape is not None else a
-
-
-def _up(x: float) -> float:
-    return math.nextafter(x, math.inf)
-
-
-def _down(x: float) -> float:
-    return math.nextafter(x, -math.inf)
 
 
 _SHAPE = st.sampled_from(SHAPES)
@@ -45,7 +32,7 @@ _SHAPE_NONEMPTY = st.sampled_from([s for s in SHAPES if math.prod(s) > 0])
 def _array(draw, entry, nonempty=False):
     shape = draw(_SHAPE_NONEMPTY if nonempty else _SHAPE)
     values = draw(st.lists(entry, min_size=math.prod(shape), max_size=math.prod(shape)))
-    return _arr(values, shape)
+    return array_of(values, shape)
 
 
 def _finite(lo=-1e6, hi=1e6):
@@ -62,10 +49,10 @@ _NEAR_EPS = st.one_of(st.integers(0, 8), _finite(-10.0, 10.0), _finite(-1e300, 1
 @st.composite
 def _threshold(draw):
     eps = draw(_EPS)
-    near = [eps, -eps, _up(eps), -_up(eps), _down(eps) if eps > 0 else 0.0, 0.0, -0.0, TINY, -TINY]
+    near = [eps, -eps, ulp_up(eps), -ulp_up(eps), ulp_down(eps) if eps > 0 else 0.0, 0.0, -0.0, TINY, -TINY]
     shape = draw(_SHAPE)
     values = draw(st.lists(_NEAR_EPS, min_size=math.prod(shape), max_size=math.prod(shape)))
-    return {"w": _arr([near[x] if isinstance(x, int) else x for x in values], shape), "eps": eps}
+    return {"w": array_of([near[x] if isinstance(x, int) else x for x in values], shape), "eps": eps}
 
 
 _L1_ENTRY = st.one_of(st.sampled_from([1e16, -1e16, 2.0 ** 53, 1.0, -1.0, 0.1, -0.0, TINY, 1e-300, 3.0]),
@@ -93,7 +80,7 @@ def _prune_smallest(draw):
         sparsity = (2 * (draw(_HALVES) % n) + 1) / (2 * n)
     else:
         sparsity = draw(st.sampled_from([0.0, 1.0, 0.5]) if kind == "edge" else st.floats(0.0, 1.0))
-    return {"w": _arr(w, shape), "sparsity": sparsity}
+    return {"w": array_of(w, shape), "sparsity": sparsity}
 
 
 # ---- §3.2 ---------------------------------------------------------------------------------------------------------
@@ -105,7 +92,7 @@ _COUNT = st.integers(1, 8)
 @st.composite
 def _minmax_normalize(draw):
     if draw(st.booleans()):  # a constant tensor
-        return {"w": _arr([draw(_MINMAX_ENTRY)] * draw(_COUNT))}
+        return {"w": array_of([draw(_MINMAX_ENTRY)] * draw(_COUNT))}
     return {"w": draw(_array(_MINMAX_ENTRY, nonempty=True))}
 
 
@@ -120,7 +107,7 @@ def _on_integer(level, alpha) -> float:
     k, side = level
     k = k % (int(min(abs(alpha), 2.0 ** 16)) + 5) - 3
     x = k / alpha if abs(alpha) >= 1e-3 else 0.0
-    return {0: x, 1: _up(x), -1: _down(x)}[side]
+    return {0: x, 1: ulp_up(x), -1: ulp_down(x)}[side]
 
 
 @st.composite
@@ -128,7 +115,7 @@ def _floor_quantize(draw):
     alpha, beta, shape = draw(_ALPHA), draw(_BETA), draw(_SHAPE)
     values = [draw(_W_TILDE) if draw(st.booleans()) else _on_integer(draw(_LEVEL), alpha)
               for _ in range(math.prod(shape))]
-    return {"w_tilde": _arr(values, shape), "alpha": alpha, "beta": beta}
+    return {"w_tilde": array_of(values, shape), "alpha": alpha, "beta": beta}
 
 
 _BITS = st.one_of(st.sampled_from([8, 1, 2, 4, 16]), st.integers(1, 16))
@@ -149,7 +136,7 @@ def _quantize(draw):
         w = [draw(_Q_RANDOM[kind])] * n
     else:
         w = [draw(_Q_RANDOM[kind]) for _ in range(n)]
-    return {"w": _arr(w), "bits": bits, "beta": beta}
+    return {"w": array_of(w), "bits": bits, "beta": beta}
 
 
 _LO = st.one_of(st.sampled_from([0.0, -1.0, 0.1]), _finite(-1e3, 1e3))
@@ -178,11 +165,11 @@ def _network(draw, *, out=None, hidden_min=0, hidden_max=2, width_min=0):
     k = out if out is not None else draw(st.integers(1, 3))
     sizes = [d, *hidden, k]
     scale = draw(st.sampled_from([1.0, 1.0, 1e3]))  # large logits now and then
-    weights = [_arr(draw(st.lists(entry, min_size=m * n, max_size=m * n)), (m, n)) * scale
+    weights = [array_of(draw(st.lists(entry, min_size=m * n, max_size=m * n)), (m, n)) * scale
                for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
-    biases = [_arr(draw(st.lists(entry, min_size=n, max_size=n))) for n in sizes[1:]]
+    biases = [array_of(draw(st.lists(entry, min_size=n, max_size=n))) for n in sizes[1:]]
     rows = draw(st.integers(1, 3))
-    X = _arr(draw(st.lists(entry, min_size=rows * d, max_size=rows * d)), (rows, d))
+    X = array_of(draw(st.lists(entry, min_size=rows * d, max_size=rows * d)), (rows, d))
     return weights, biases, X
 
 
@@ -219,7 +206,7 @@ def _integrated_gradients(draw):
     kind = draw(st.sampled_from(["zeros", "random", "same", "partly-same"]))
     baselines = np.zeros_like(X)
     if kind != "zeros":
-        baselines = _arr(draw(st.lists(_finite(-2.0, 2.0), min_size=X.size, max_size=X.size)), X.shape)
+        baselines = array_of(draw(st.lists(_finite(-2.0, 2.0), min_size=X.size, max_size=X.size)), X.shape)
     if kind == "same":
         baselines = X.copy()
     elif kind == "partly-same":
@@ -247,6 +234,4 @@ STRATEGIES = {op: globals()[f"_{op}"] for op in OPS}  # each op's function is na
 
 def strategy(op: str):
     """The Hypothesis strategy for ``op``: its boundary cases first (the shrink target), then random inputs."""
-    from .cases import boundary_cases  # noqa: PLC0415
-
     return st.one_of(st.sampled_from(boundary_cases(op)), STRATEGIES[op]())
