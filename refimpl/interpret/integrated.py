@@ -103,8 +103,9 @@ def exact_ig_unchecked(weights, biases, X, B, targets) -> np.ndarray:
     # The last hidden layer is not split: integrate its units' activity over each piece in closed form.
     masks = pieces.masks + [width * active_fraction(pieces.z_start, pieces.z_stop)]
     dz1 = pull_back(weights, masks, weights[-1][:, targets[pieces.row]].T, stop=1) * masks[0]
-    starts = np.flatnonzero(np.r_[True, pieces.row[1:] != pieces.row[:-1]])  # every row has >= 1 piece
-    return (X - B) * (np.add.reduceat(dz1, starts, axis=0) @ weights[0].T)
+    if len(dz1) > len(X):  # some row has several pieces: sum them (rows are sorted, each has >= 1 piece)
+        dz1 = np.add.reduceat(dz1, np.flatnonzero(np.r_[True, pieces.row[1:] != pieces.row[:-1]]), axis=0)
+    return (X - B) * (dz1 @ weights[0].T)
 
 
 def quadrature_rule(method: str, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
