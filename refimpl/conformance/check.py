@@ -142,7 +142,7 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
 
     spec = OPS[op]
     cache: dict[bytes, tuple] = {}
-    state = {"clause": None, "stop": None}
+    state = {"clause": None, "stop": False}
 
     with Runner(candidate, time_limit) as runner, _seed_only():
         evaluate = _Evaluation(spec, runner, tol)
@@ -150,14 +150,13 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
         def fails(inputs: dict) -> bool:
             key = _key(inputs)
             if key not in cache:
-                if state["stop"] is not None:  # a call timed out: never call the candidate again
+                if state["stop"]:  # a call timed out: never call the candidate again
                     return False
                 cache[key] = evaluate(inputs)
             clauses = [c for c, _ in cache[key][0]]
+            state["stop"] = state["stop"] or "common.time-limit" in clauses
             if clauses and state["clause"] is None:
                 state["clause"] = clauses[0]
-                if clauses[0] == "common.time-limit":
-                    state["stop"] = key
             return state["clause"] in clauses
 
         run_settings = settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,

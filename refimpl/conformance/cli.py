@@ -11,6 +11,7 @@ import os
 import sys
 
 from .clauses import OPS, clauses_for
+from .runner import TIME_LIMIT
 
 
 def add_arguments(parser, name: str) -> None:
@@ -31,6 +32,8 @@ def add_arguments(parser, name: str) -> None:
     parser.add_argument("--atol", type=float, metavar="A", help="absolute tolerance replacing the rounding bounds")
     parser.add_argument("--ties", choices=("lowest-index", "any"), default="lowest-index")
     parser.add_argument("--precision", choices=("float64", "float32"), default="float64")
+    parser.add_argument("--time-limit", type=float, default=TIME_LIMIT, metavar="SECONDS",
+                        help=f"per-call time limit (default {TIME_LIMIT:g})")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -55,7 +58,8 @@ def load_target(target: str):
 
 
 def _options(args) -> dict:
-    return {"rtol": args.rtol, "atol": args.atol, "ties": args.ties, "precision": args.precision}
+    return {"rtol": args.rtol, "atol": args.atol, "ties": args.ties, "precision": args.precision,
+            "time_limit": args.time_limit}
 
 
 def _list(as_json: bool) -> int:
