@@ -169,9 +169,11 @@ def saved_bytes():
         return Path(path).read_bytes()
 
 
-def test_truncation_at_every_offset_is_refused(tmp_path, saved_bytes):
+def test_truncation_at_many_offsets_is_refused(tmp_path, saved_bytes):
+    """Every third offset, and every one of the last 64 (the end-of-central-directory record), to bound the time."""
     path = tmp_path / "t.npz"
-    for cut in range(len(saved_bytes)):
+    n = len(saved_bytes)
+    for cut in sorted(set(range(0, n, 3)) | set(range(n - 64, n))):
         path.write_bytes(saved_bytes[:cut])
         refused(path)
 
@@ -179,11 +181,11 @@ def test_truncation_at_every_offset_is_refused(tmp_path, saved_bytes):
 def test_every_single_byte_corruption_is_refused_or_harmless(tmp_path, saved_bytes):
     """Flip each byte in turn: either load refuses (the zip's CRC-32 covers every member's bytes) or, for a byte
     zipfile ignores (a timestamp, a local-header copy of a central-directory field), the model is bit-identical
-    to the original. Never a different model, never another exception. Every other byte, to bound the time."""
+    to the original. Never a different model, never another exception. Every third byte, to bound the time."""
     original = MLP.init([3, 2, 2], 0)
     path = tmp_path / "f.npz"
     harmless = 0
-    for i in range(0, len(saved_bytes), 2):
+    for i in range(1, len(saved_bytes), 3):
         damaged = bytearray(saved_bytes)
         damaged[i] ^= 0xFF
         path.write_bytes(bytes(damaged))
@@ -193,7 +195,7 @@ def test_every_single_byte_corruption_is_refused_or_harmless(tmp_path, saved_byt
             continue
         assert same(back, original), f"byte {i} flipped gave a different model"
         harmless += 1
-    assert harmless < len(saved_bytes) // 4  # the checks do catch most damage
+    assert harmless < len(range(1, len(saved_bytes), 3)) // 4  # the checks do catch most damage
 
 
 @pytest.mark.parametrize("change, words", [
