@@ -33,12 +33,12 @@ def same(a: MLP, b: MLP) -> bool:
 
 # --- determinism, purity ---------------------------------------------------------------------------------------------
 
-@given(seed=st.integers(0, 2**32 - 1), batch_size=st.sampled_from([None, 1, 7, 60]),
+@given(seed=st.integers(0, 2**32 - 1), batch_size=st.sampled_from([None, 1, 7, 30]),
        momentum=st.sampled_from([0.0, 0.5, 0.9]))
 def test_same_arguments_give_bit_identical_models(seed, batch_size, momentum):
-    X, y = blobs()
+    X, y = blobs(n=30)
     mlp = MLP.init([4, 8, 3], seed)
-    kw = dict(loss=SOFTMAX, lr=0.05, epochs=3, batch_size=batch_size, momentum=momentum, seed=seed)
+    kw = dict(loss=SOFTMAX, lr=0.05, epochs=2, batch_size=batch_size, momentum=momentum, seed=seed)
     assert same(train(mlp, X, y, **kw), train(mlp, frozen(X), frozen(y), **kw))
 
 
