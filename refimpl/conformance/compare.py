@@ -24,13 +24,14 @@ mistake (a missing factor, a wrong mask, float32 arithmetic declared as float64)
 e.g. sampled integrated gradients).
 
 Floor quantization: a code one away from the reference is allowed only where ``alpha * w_tilde + beta`` lies within
-``refimpl``'s stated floor window of an integer (see :func:`floor_window`).
+refimpl's stated floor window of an integer (``refimpl.compression.quantization.near_integer_boundary`` with
+``FLOOR_ULP_WINDOW`` ulps, times 2**29 under precision="float32"), and never on an integer that float64 computes
+exactly (ops_compression.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 
@@ -65,7 +66,8 @@ class Tolerance:
         if self.user:
             return (self.atol or 0.0) + (self.rtol or 0.0) * np.abs(expected)
         spacing = SUBNORMAL_SPACING[self.precision]
-        return SAFETY * roundings * (self.u * np.asarray(magnitude, dtype=np.float64) + spacing) + 0.0 * expected
+        bound = SAFETY * roundings * (self.u * np.asarray(magnitude, dtype=np.float64) + spacing)
+        return np.broadcast_to(bound, np.broadcast_shapes(np.shape(bound), expected.shape))
 
     def close(self, got, expected, magnitude, roundings: float) -> np.ndarray:
         """Elementwise ``|got - expected| <= bound`` (NaN never close)."""
@@ -94,17 +96,3 @@ def backward_magnitudes(weights, mags, dlogits_mag, *, all_active: bool = False)
     """
     hs = [np.ones_like(m) if all_active and 0 < i < len(mags) - 1 else m for i, m in enumerate(mags)]
     return backward_trace([np.abs(W) for W in weights], hs, dlogits_mag)
-
-
-def floor_window(value_exact: Fraction, precision: str) -> bool:
-    """True when the exact ``alpha * w_tilde + beta`` lies within the floor window of an integer.
-
-    The window is refimpl's stated one (``refimpl.compression`` floor module, ``FLOOR_WINDOW_ULPS`` units in the
-    last place of the value), widened by 2**29 (the float64/float32 ulp ratio) under precision="float32".
-    """
-    from .. import compression  # noqa: PLC0415 - imported late: the reference module may land after this one
-
-    ulps = compression.FLOOR_WINDOW_ULPS * (2.0 ** 29 if precision == "float32" else 1.0)
-    nearest = round(value_exact)
-    spacing = np.spacing(max(abs(float(value_exact)), 1.0))
-    return abs(value_exact - nearest) <= Fraction(ulps) * Fraction(float(spacing))
