@@ -29,7 +29,7 @@ def n_parameters(sizes):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """One small model trained by the CLI (8 hidden units, 2 epochs): its path and its JSON report."""
+    """The path of one small model trained by the CLI (8 hidden units, 2 epochs)."""
     path = tmp_path_factory.mktemp("cli") / "m.npz"
     code = cli.main(["train", str(path), "--hidden", "8", "--epochs", "2", "--json", "--quiet"])
     assert code == 0
