@@ -25,7 +25,7 @@ def model_and_path(draw, **kwargs):
     return mlp, X, B, targets
 
 
-@given(model_and_path(max_hidden=2, max_width=3))
+@given(model_and_path(min_hidden=1, max_hidden=3, max_width=3))
 def test_exact_ig_matches_exact_arithmetic(case):
     mlp, X, B, targets = case
     ig = refimpl.integrated_gradients(mlp, X, B, targets)
@@ -295,3 +295,16 @@ def test_linear_pieces_bad_arguments():
         refimpl.linear_pieces("model", np.ones(4), None)
     with pytest.raises(ValueError, match="x"):
         refimpl.linear_pieces(mlp, [1.0, np.inf, 0, 0], None)
+
+
+def test_split_tolerates_breakpoints_that_round_together():
+    # a piece one ulp wide: crossings at τ = 0.3 and 0.6 round to its two ends, leaving zero-width pieces
+    from refimpl.interpret.pieces import Pieces, _split
+    lo, hi = 1.0, np.nextafter(1.0, 2.0)
+    z_start, z_stop = np.array([[0.3, 0.6, 1.0]]), np.array([[-0.7, -0.4, 1.0]])
+    split = _split(Pieces(np.array([0]), np.array([lo]), np.array([hi]), [], z_start, z_stop))
+    assert len(split.row) == 3 and split.start[0] == lo and split.stop[-1] == hi
+    np.testing.assert_array_equal(split.start[1:], split.stop[:-1])  # contiguous
+    assert (split.stop >= split.start).all() and (split.stop - split.start).sum() == hi - lo
+    assert (split.stop - split.start == 0).any()  # a zero-width piece was made, and is harmless
+    assert split.z_stop[0, 0] == 0 and split.z_start[2, 1] == 0  # each unit exactly 0 at its own crossing
