@@ -68,7 +68,9 @@ def write_attribution_plots(directory, models, X, target=None, n_examples=4, ima
     n_examples = min(check_int(n_examples, "n_examples", lo=1), X.shape[0])
     targets = target_or_predicted(mlps[0], X, target)
     B = np.zeros_like(X)
-    ig = [exact_ig_unchecked(m.weights, m.biases, check_inputs(m, X), B, targets) for m in mlps]
+    for name, m in zip(names, mlps, strict=True):
+        check_inputs(m, X, f"X (for model {name!r})")
+    ig = [exact_ig_unchecked(m.weights, m.biases, X, B, targets) for m in mlps]
     os.makedirs(directory, exist_ok=True)
 
     fig = Figure(figsize=(1.6 * (len(mlps) + 1), 1.7 * n_examples))

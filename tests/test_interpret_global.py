@@ -121,5 +121,7 @@ def test_plots_bad_arguments(tmp_path):
         write_attribution_plots(tmp_path, {}, X)
     with pytest.raises(ValueError, match="X"):
         write_attribution_plots(tmp_path, models, X[:, :63])
+    with pytest.raises(ValueError, match="other"):
+        write_attribution_plots(tmp_path, {**models, "other": refimpl.MLP.init([63, 2], 0)}, X)
     with pytest.raises(ValueError, match="n_examples"):
         write_attribution_plots(tmp_path, models, X, n_examples=0)

@@ -263,6 +263,7 @@ def test_read_only_inputs_and_determinism():
     ({"method": "simpson"}, ValueError, "method"),
     ({"method": 3}, TypeError, "method"),
     ({"method": "riemann_left", "n_steps": 0}, ValueError, "n_steps"),
+    ({"n_steps": -1}, ValueError, "n_steps"),  # checked for "exact" too, though unused
     ({"method": "riemann_trapezoid", "n_steps": 1}, ValueError, "n_steps"),
     ({"method": "gausslegendre", "n_steps": 2.0}, TypeError, "n_steps"),
     ({"baselines": np.zeros(5)}, ValueError, "baselines"),

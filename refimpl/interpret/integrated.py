@@ -28,7 +28,7 @@ def integrated_gradients(mlp, X, baselines=None, target=None, method="exact", n_
       ``IG = (x − b) ⊙ Σ_k (α_{k+1} − α_k) ∇F(midpoint_k)``. The last hidden layer is integrated in closed form
       inside each piece (unit ``j`` is active on the fraction ``(s⁺ + e⁺)/(|s| + |e|)`` of a piece whose ends it meets
       with pre-activations ``s`` and ``e``), which is the same sum without listing its breakpoints. ``n_steps`` is
-      ignored.
+      checked but not used.
     - ``"riemann_left"``, ``"riemann_right"``, ``"riemann_middle"``: ``α_k = k/N``, ``(k+1)/N``, ``(k+½)/N`` for
       ``k = 0..N−1``, weights ``1/N``.
     - ``"riemann_trapezoid"``: ``α_k = k/(N−1)`` for ``k = 0..N−1``, weights ``1/(N−1)`` halved at both ends, so they
@@ -87,10 +87,10 @@ def integrated_gradients(mlp, X, baselines=None, target=None, method="exact", n_
     targets = check_target(target, X.shape[0], mlp.sizes[-1])
     method = check_choice(method, "method", METHODS)
     return_convergence_delta = check_bool(return_convergence_delta, "return_convergence_delta")
+    n_steps = check_int(n_steps, "n_steps", lo=2 if method == "riemann_trapezoid" else 1)
     if method == "exact":
         attributions = exact_ig_unchecked(mlp.weights, mlp.biases, X, B, targets)
     else:
-        n_steps = check_int(n_steps, "n_steps", lo=2 if method == "riemann_trapezoid" else 1)
         attributions = _quadrature_ig(mlp.weights, mlp.biases, X, B, targets, *quadrature_rule(method, n_steps))
     if not return_convergence_delta:
         return attributions
