@@ -3,6 +3,7 @@
 The public names are listed in ``__all__``; each is documented where it is defined.
 """
 
+from . import conformance  # the conformance kit: refimpl.conformance.check, assert_conforms, judge
 from .compression import (
     FLOOR_ULP_WINDOW,
     Quantized,
@@ -54,4 +55,5 @@ __all__ = [
     "sensitivity", "storage_bytes",
     "input_gradient", "saliency", "gradient_x_input", "integrated_gradients", "linear_pieces",
     "global_importance", "layer_summary", "attribution_agreement",
+    "conformance",
 ]

@@ -88,7 +88,7 @@ def _exact_integer(alpha: float, w_tilde: float, beta: float) -> bool:
 def _judge_codes(prefix, out, expected, w_tilde, alpha, beta, tol: Tolerance, v) -> None:
     """Codes must equal the reference's, except one apart where alpha*w_tilde+beta is in the floor window (and not
     an integer that float64 reaches exactly)."""
-    from ..compression.quantization import FLOOR_ULP_WINDOW, near_integer_boundary  # noqa: PLC0415
+    from .. import FLOOR_ULP_WINDOW, near_integer_boundary  # noqa: PLC0415
 
     bad = out != expected
     if not bad.any():
