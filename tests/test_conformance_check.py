@@ -170,3 +170,21 @@ def test_reference_candidates_have_candidate_signatures():
     w = np.array([3.0, -1.0, 2.0])
     assert np.array_equal(reference_candidate("threshold")(w, 1.0), refimpl.threshold(w, 1.0))
     assert np.array_equal(reference_candidate("quantize")(w, 2, 0.5), refimpl.quantize(w, 2, 0.5).codes)
+
+
+def test_timer_cannot_be_swallowed_and_the_alarm_handler_is_restored():
+    import signal
+
+    def stubborn(w, eps):
+        for _ in range(10 ** 9):
+            try:
+                while True:
+                    pass
+            except Exception:  # noqa: BLE001 - the timer's exception is not an Exception
+                pass
+        return w
+
+    before = signal.getsignal(signal.SIGALRM)
+    report = check("threshold", stubborn, time_limit=0.1, max_examples=5)
+    assert [f.clause for f in report.failures] == ["common.time-limit"]
+    assert signal.getsignal(signal.SIGALRM) == before
