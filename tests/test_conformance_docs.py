@@ -51,3 +51,10 @@ def test_c_reader(tmp_path):
     good, bad = _outcomes(tmp_path, "reader.c", _block("c"), [cc, "-std=c99"], None)
     assert good.returncode == 0 and "0 mismatches" in good.stdout
     assert bad.returncode == 1 and "should be 0x0p+0" in bad.stdout
+
+
+def test_clause_table_in_the_doc_is_the_registry(capsys):
+    from refimpl.cli import main
+
+    assert main(["check", "--list"]) == 0
+    assert capsys.readouterr().out in DOC
