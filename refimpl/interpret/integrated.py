@@ -95,9 +95,10 @@ def integrated_gradients(mlp, X, baselines=None, target=None, method="exact", n_
     if not return_convergence_delta:
         return attributions
     rows = np.arange(X.shape[0])
-    gap = (forward_trace(mlp.weights, mlp.biases, X)[-1][rows, targets]
-           - forward_trace(mlp.weights, mlp.biases, B)[-1][rows, targets])
-    return attributions, attributions.sum(axis=1) - gap
+    shared = X.shape[0] > 0 and B.strides[0] == 0  # one baseline broadcast to every row: one forward pass for it
+    F_b = forward_trace(mlp.weights, mlp.biases, B[:1] if shared else B)[-1][0 if shared else rows, targets]
+    F_x = forward_trace(mlp.weights, mlp.biases, X)[-1][rows, targets]
+    return attributions, attributions.sum(axis=1) - (F_x - F_b)
 
 
 def exact_ig_unchecked(weights, biases, X, B, targets) -> np.ndarray:
