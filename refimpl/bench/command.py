@@ -29,6 +29,8 @@ def add_arguments(parser, name: str) -> None:
                         help="smoke test: one round, a few steps, an untrained model (timings meaningless)")
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds (default: 5, --quick: 1)")
     parser.add_argument("--no-torch", action="store_true", help="skip the torch/Captum side as if not installed")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS/OpenMP threads of both sides (default: each library's own, all cores)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -54,20 +56,23 @@ def _torch_status(no_torch: bool) -> str | None:
     return None if importlib.util.find_spec("torch") is not None else "not installed"
 
 
-def collect(quick: bool, rounds: int | None, no_torch: bool, progress=None) -> dict:
+def collect(quick: bool, rounds: int | None, no_torch: bool, threads: int | None = None, progress=None) -> dict:
     """Run everything and return the JSON-ready result: date, settings, machine, rows and the raw rounds."""
     mode = "quick" if quick else "full"
     settings = dict(SETTINGS[mode])
     rounds = settings.pop("rounds") if rounds is None else rounds
     if rounds < 1:
         raise ValueError(f"rounds must be >= 1, got {rounds}")
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
     info = machine.describe()
     torch_status = _torch_status(no_torch)
     sides = ["numpy"] + (["torch"] if torch_status is None else [])
     with tempfile.TemporaryDirectory(prefix="refimpl-bench-") as outdir:
         demo = Path(outdir) / "demo.npz"
         n_explained = _demo_problem(quick, demo)
-        config = {"settings": settings, "demo": str(demo), "outdir": outdir if len(sides) > 1 else None}
+        config = {"settings": settings, "demo": str(demo), "outdir": outdir if len(sides) > 1 else None,
+                  "threads": threads}
         raw = runner.run_rounds(config, rounds, sides, progress)
         differences = report.differences(outdir)
     merged = {side: runner.median_over_rounds(results) for side, results in raw.items()}
@@ -80,8 +85,8 @@ def collect(quick: bool, rounds: int | None, no_torch: bool, progress=None) -> d
     info["load_after"] = [round(x, 2) for x in os.getloadavg()]
     rows = report.build_rows(merged["numpy"], torch_result, torch_status or "", differences, memory, n_explained)
     return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "mode": mode,
-            "rounds": rounds, "settings": settings, "machine": info, "ratio_meaning": report.RATIO_MEANING,
-            "rows": rows, "raw": raw}
+            "rounds": rounds, "threads": threads, "settings": settings, "machine": info,
+            "ratio_meaning": report.RATIO_MEANING, "rows": rows, "raw": raw}
 
 
 def _json_safe(value):
@@ -96,8 +101,9 @@ def _json_safe(value):
 
 
 def format_result(result: dict) -> str:
+    threads = result["threads"] or "library default"
     head = [f"refimpl bench, {result['date']}, {result['mode']} mode: {result['rounds']} round(s), NumPy and torch "
-            "in separate processes, alternating; medians over rounds"]
+            f"in separate processes, alternating; medians over rounds; threads per side: {threads}"]
     return "\n".join(head + report.format_machine(result["machine"]) + [report.RATIO_MEANING, "",
                                                                         report.format_table(result["rows"])])
 
@@ -106,7 +112,7 @@ def run(args, name: str) -> int:
     def progress(message: str) -> None:
         print(f"bench: {message}", file=sys.stderr, flush=True)
 
-    result = collect(args.quick, args.rounds, args.no_torch, None if args.quiet else progress)
+    result = collect(args.quick, args.rounds, args.no_torch, args.threads, None if args.quiet else progress)
     if args.json:
         print(json.dumps(_json_safe(result), indent=2))
     else:

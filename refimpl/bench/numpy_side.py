@@ -41,7 +41,6 @@ def gemm_floor(mlp, X):
     return products
 
 
-
 def measure_steps(settings: dict, outdir) -> dict:
     out = {"train_step": {}, "gemm_floor": {}}
     for (sizes, batch), steps in zip(STEP_PROBLEMS, settings["steps"], strict=True):

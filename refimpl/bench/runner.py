@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import numbers
+import os
 import statistics
 import subprocess
 import sys
@@ -20,11 +21,20 @@ _DEMO_RSS = ("import resource, subprocess, sys\n"
              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")  # read at the worker's start-up
+
+
 def run_side(side: str, config: dict) -> dict:
-    """One worker process; ``{"error": ...}`` if it fails, times out or prints something that is not JSON."""
+    """One worker process; ``{"error": ...}`` if it fails, times out or prints something that is not JSON.
+
+    ``config["threads"]`` (an int, or None for each library's default) is passed to the worker's BLAS and OpenMP
+    through the environment, the only way to set them before they start."""
     command = [sys.executable, "-m", "refimpl.bench.worker", side, json.dumps(config)]
+    env = None
+    if config.get("threads") is not None:
+        env = os.environ | {name: str(config["threads"]) for name in THREAD_VARIABLES}
     try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=WORKER_TIMEOUT)
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=WORKER_TIMEOUT, env=env)
     except subprocess.TimeoutExpired:
         return {"error": f"failed: the {side} worker ran longer than {WORKER_TIMEOUT} s"}
     if proc.returncode != 0:
