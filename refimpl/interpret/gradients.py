@@ -58,19 +58,20 @@ def target_or_predicted(mlp, X: np.ndarray, target) -> np.ndarray:
 def pull_back(weights, masks, dh, stop: int = 0) -> np.ndarray:
     """Chain rule from the last hidden layer down to layer ``stop``: ``∂F/∂h_{l-1} = (∂F/∂h_l ⊙ mask_l) @ W_{l-1}.T``.
 
-    ``dh`` is ``∂F/∂h_H`` (one row per point), ``masks[l-1]`` is ``ReLU'(z_l)`` for hidden layer ``l`` (or any weight
-    per unit). Unchecked internal.
+    ``dh`` is ``∂F/∂h_H`` (one row per point, a fresh array: it is overwritten), ``masks[l-1]`` is ``ReLU'(z_l)``
+    for hidden layer ``l`` (or any weight per unit). Unchecked internal.
     """
     for layer in range(len(masks), stop, -1):
-        dh = (dh * masks[layer - 1]) @ weights[layer - 1].T
+        dh *= masks[layer - 1]
+        dh = dh @ weights[layer - 1].T
     return dh
 
 
 def gradients_unchecked(weights, biases, X, targets) -> np.ndarray:
     """``∂F_target/∂x`` for every row of ``X``: one forward and one backward pass over the whole batch."""
-    hs = forward_trace(weights, biases, X)
-    masks = [h > 0 for h in hs[1:-1]]  # ReLU'(z) = [z > 0], so ReLU'(0) = 0
-    return pull_back(weights, masks, weights[-1][:, targets].T)
+    hs = forward_trace(weights[:-1], biases[:-1], X)  # [X, h_1, ..., h_{H-1}, z_H]: the logits are not needed
+    masks = [h > 0 for h in hs[1:]]  # ReLU'(z) = [z > 0], so ReLU'(0) = 0; and h > 0 exactly when z > 0
+    return pull_back(weights, masks, weights[-1].T[targets])  # row r: ∂F/∂h_H = W_H[:, target_r]
 
 
 def input_gradient(mlp, X, target=None) -> np.ndarray:

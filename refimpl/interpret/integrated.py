@@ -104,12 +104,12 @@ def integrated_gradients(mlp, X, baselines=None, target=None, method="exact", n_
 def exact_ig_unchecked(weights, biases, X, B, targets) -> np.ndarray:
     """Exact IG of every row (see :func:`integrated_gradients`); unchecked internal."""
     if len(weights) == 1:  # affine model: the gradient is W_0[:, target] everywhere
-        return (X - B) * weights[0][:, targets].T
+        return (X - B) * weights[0].T[targets]
     pieces = trace_pieces(weights, biases, X, B, len(weights) - 2)
     width = (pieces.stop - pieces.start)[:, None]
     # The last hidden layer is not split: integrate its units' activity over each piece in closed form.
     masks = pieces.masks + [width * active_fraction(pieces.z_start, pieces.z_stop)]
-    dz1 = pull_back(weights, masks, weights[-1][:, targets[pieces.row]].T, stop=1) * masks[0]
+    dz1 = pull_back(weights, masks, weights[-1].T[targets[pieces.row]], stop=1) * masks[0]
     if len(dz1) > len(X):  # some row has several pieces: sum them (rows are sorted, each has >= 1 piece)
         dz1 = np.add.reduceat(dz1, np.flatnonzero(np.r_[True, pieces.row[1:] != pieces.row[:-1]]), axis=0)
     return (X - B) * (dz1 @ weights[0].T)
