@@ -132,10 +132,10 @@ def _check_parameters(weights, biases) -> tuple[list[np.ndarray], list[np.ndarra
     return ws, bs
 
 
-def check_model(mlp) -> MLP:
-    """Raise ``TypeError`` unless ``mlp`` is an :class:`MLP`."""
+def check_model(mlp, name: str = "mlp") -> MLP:
+    """Raise ``TypeError`` unless ``mlp`` is an :class:`MLP` (``name``: the caller's argument name)."""
     if not isinstance(mlp, MLP):
-        raise TypeError(f"mlp must be a refimpl.MLP, got {type(mlp).__name__}")
+        raise TypeError(f"{name} must be a refimpl.MLP, got {type(mlp).__name__}")
     return mlp
 
 

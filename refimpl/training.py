@@ -51,7 +51,7 @@ def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0,
         raise ValueError("X must hold at least one example")
     loss = check_choice(loss, "loss", LOSSES)
     y = as_int_array(y, "y", ndim=1)
-    _check_labels(y, X.shape[0], mlp.sizes[-1], loss)
+    check_labels(y, X.shape[0], mlp.sizes[-1], loss)
     lr = check_real(lr, "lr", lo=0.0, lo_open=True)
     epochs = check_int(epochs, "epochs", lo=0)
     batch_size = X.shape[0] if batch_size is None else check_int(batch_size, "batch_size", lo=1)
@@ -105,16 +105,18 @@ def _sgd_step(params, grads, masks, velocity, lr, momentum) -> None:
         p -= g
 
 
-def _check_labels(y: np.ndarray, n: int, width: int, loss: str) -> None:
+def check_labels(y: np.ndarray, n: int, width: int, loss: str, name: str = "y", x_name: str = "X") -> None:
+    """Raise ``ValueError`` unless the int array ``y`` holds one label per row of ``x_name`` (``n``) that ``loss``
+    can score on a model with ``width`` outputs (``name``/``x_name``: the caller's argument names)."""
     if y.shape[0] != n:
-        raise ValueError(f"y must have one label per row of X ({n}), got {y.shape[0]}")
+        raise ValueError(f"{name} must have one label per row of {x_name} ({n}), got {y.shape[0]}")
     if loss == "binary_cross_entropy_with_logits":
         if width != 1:
             raise ValueError(f"loss {loss!r} needs a model with one output, this one has {width}")
         if not np.isin(y, (0, 1)).all():
-            raise ValueError(f"y must hold only 0 and 1 for loss {loss!r}")
+            raise ValueError(f"{name} must hold only 0 and 1 for loss {loss!r}")
     elif y.size and (y.min() < 0 or y.max() >= width):
-        raise ValueError(f"y must hold labels in [0, {width}), got values in [{y.min()}, {y.max()}]")
+        raise ValueError(f"{name} must hold labels in [0, {width}), got values in [{y.min()}, {y.max()}]")
 
 
 def check_masks(masks, mlp: MLP, name: str = "masks"):

@@ -138,5 +138,7 @@ def test_ig_agreement():
     assert ig_agreement(mlp, negated, X, target=1) == -1.0
     with pytest.raises(ValueError, match="widths"):
         ig_agreement(mlp, refimpl.MLP.init([6, 8, 2], 0), X)
-    with pytest.raises(TypeError, match="mlp"):
+    with pytest.raises(TypeError, match="compressed"):
         ig_agreement(mlp, "model", X)
+    with pytest.raises(ValueError, match="X must have at least one row"):
+        ig_agreement(mlp, mlp, X[:0])

@@ -132,12 +132,14 @@ def ig_agreement(original, compressed, X, target=None) -> float:
     row). Raises as :func:`integrated_gradients` and :func:`attribution_agreement`; ``ValueError`` also when the two
     models' input or output widths differ or ``X`` has no rows.
     """
-    check_model(original)
-    check_model(compressed)
+    check_model(original, "original")
+    check_model(compressed, "compressed")
     if (original.sizes[0], original.sizes[-1]) != (compressed.sizes[0], compressed.sizes[-1]):
         raise ValueError(f"original and compressed must have the same input and output widths, got sizes "
                          f"{original.sizes} and {compressed.sizes}")
     X = check_inputs(original, X)
+    if X.shape[0] == 0:
+        raise ValueError("X must have at least one row: the mean over no rows is undefined")
     targets = target_or_predicted(original, X, target)
     B = np.zeros_like(X)
     ig = [exact_ig_unchecked(m.weights, m.biases, X, B, targets) for m in (original, compressed)]
