@@ -272,7 +272,7 @@ _X, _Y = data()
     (lambda: prune_neurons(_M, eps=-1e-9), ValueError, "eps"),
     (lambda: prune_neurons(_M, eps=np.inf), ValueError, "eps"),
     (lambda: prune_neurons(_M, keep_ratio="half"), TypeError, "keep_ratio"),
-    (lambda: prune_neurons(_M, keep_ratio=0.5, importance="l3"), ValueError, "kind"),
+    (lambda: prune_neurons(_M, keep_ratio=0.5, importance="l3"), ValueError, "importance"),
     (lambda: prune_neurons(_M, keep_ratio=0.5, X=_X), ValueError, "X"),
     (lambda: prune_neurons(_M, keep_ratio=0.5, importance="taylor", X=_X), ValueError, "y"),
     (lambda: prune_neurons(MLP.init([4, 3], 0), keep_ratio=0.5), ValueError, "no hidden layer"),

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_int_array, check_int
+from .._validate import as_int_array, check_choice, check_int
 from ..mlp import check_inputs
-from ..training import accuracy, train
-from .pruning import default_loss, prune_connections, prune_neurons
+from ..training import accuracy, check_labels, train
+from .pruning import SCOPES, check_fractions, default_loss, prune_connections, prune_neurons
+from .quantization import check_bits_beta
 from .quantized_model import QuantizedModel, quantize_model
 from .storage import decode, encode
 
@@ -62,10 +63,12 @@ def compression_rows(mlp, X_train, y_train, X_test, y_test, *, seed) -> list[dic
     Raises
     ------
     TypeError, ValueError
-        As :func:`refimpl.train` and :func:`refimpl.accuracy` for malformed data; ``mlp`` without a hidden layer.
+        As :func:`refimpl.train` and :func:`refimpl.accuracy` for malformed data, each error naming the argument
+        (``X_train``, ``y_test``, ...): an empty X, a label count that differs from X's rows, or a label outside the
+        model's classes (0/1 for one output); ``mlp`` without a hidden layer.
     """
-    X_train, X_test = check_inputs(mlp, X_train, "X_train"), check_inputs(mlp, X_test, "X_test")
-    y_train, y_test = as_int_array(y_train, "y_train", ndim=1), as_int_array(y_test, "y_test", ndim=1)
+    X_train, y_train = _check_data(mlp, X_train, y_train, "X_train", "y_train")
+    X_test, y_test = _check_data(mlp, X_test, y_test, "X_test", "y_test")
     seed = check_int(seed, "seed", lo=0)
     baseline = accuracy(mlp, X_test, y_test)
     dense = len(encode(mlp, "float32"))
@@ -103,6 +106,16 @@ def compression_rows(mlp, X_train, y_train, X_test, y_test, *, seed) -> list[dic
     return rows
 
 
+def _check_data(mlp, X, y, x_name: str, y_name: str):
+    """``X`` of shape (n, sizes[0]) with n >= 1 and ``y`` one label per row that the model's loss can score."""
+    X = check_inputs(mlp, X, x_name)
+    if X.shape[0] == 0:
+        raise ValueError(f"{x_name} must hold at least one example")
+    y = as_int_array(y, y_name, ndim=1)
+    check_labels(y, X.shape[0], mlp.sizes[-1], default_loss(mlp), y_name, x_name)
+    return X, y
+
+
 def prune_finetune_quantize(mlp, X, y, *, seed, keep_ratio, sparsities, scope, bits, epochs_per_step):
     """The combined pipeline: §3.3 neurons, then §3.1/§3.3 connections step by step, then §3.2 quantization.
 
@@ -113,14 +126,19 @@ def prune_finetune_quantize(mlp, X, y, *, seed, keep_ratio, sparsities, scope, b
     3. ``quantize_model(model, bits)``: the nonzero weights only, so no pruned weight comes back.
 
     Fine-tuning is :func:`refimpl.train` with ``FINETUNE``'s lr, batch size and momentum, ``epochs_per_step``
-    epochs, the shuffle seeded by ``seed``, and the loss of :func:`.pruning.default_loss`. Validation of the
-    arguments is that of the functions called.
+    epochs, the shuffle seeded by ``seed``, and the loss of :func:`.pruning.default_loss`. Every argument is
+    checked before any training (``TypeError``/``ValueError`` naming it, as in the functions called);
+    ``sparsities`` is a sequence of numbers in [0, 1], ``epochs_per_step`` an int >= 0.
 
     Returns
     -------
     (MLP, MLP, QuantizedModel): the model after step 1, after step 2, and the quantized result. Deterministic.
     """
-    tune = dict(FINETUNE, epochs=epochs_per_step)
+    X, y = _check_data(mlp, X, y, "X", "y")
+    sparsities = check_fractions(sparsities, "sparsities")
+    check_choice(scope, "scope", SCOPES)
+    check_bits_beta(bits, 0.5)
+    tune = dict(FINETUNE, epochs=check_int(epochs_per_step, "epochs_per_step", lo=0))
     small = prune_neurons(mlp, keep_ratio=keep_ratio)[0]
     small = train(small, X, y, loss=default_loss(small), seed=seed, **tune)
     sparse = small

@@ -19,6 +19,7 @@ from .thresholding import round_count, smallest_mask
 
 IMPORTANCES = ("l1", "l2", "activation", "taylor")
 SENSITIVITY_METHODS = ("neurons", "connections")
+SCOPES = ("layer", "global")
 
 
 def neuron_importance(mlp, layer, kind="l1", X=None, y=None, loss=None) -> np.ndarray:
@@ -70,6 +71,13 @@ def neuron_importance(mlp, layer, kind="l1", X=None, y=None, loss=None) -> np.nd
     return _importances(mlp, kind, X, y, loss)[layer]
 
 
+def check_fractions(values, name: str) -> list[float]:
+    """Return a sequence of numbers in [0, 1] (levels, sparsity schedules) as a list of floats."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(f"{name} must be a sequence of numbers in [0, 1], got {type(values).__name__}")
+    return [check_real(v, f"{name}[{i}]", lo=0.0, hi=1.0) for i, v in enumerate(values)]
+
+
 def _check_layer(mlp, layer) -> int:
     n_hidden = len(mlp.weights) - 1
     if n_hidden == 0:
@@ -77,9 +85,9 @@ def _check_layer(mlp, layer) -> int:
     return check_int(layer, "layer", lo=0, hi=n_hidden - 1)
 
 
-def _importances(mlp, kind, X, y, loss) -> list[np.ndarray]:
-    """``P`` for every hidden layer, all computed on the model as given."""
-    kind = check_choice(kind, "kind", IMPORTANCES)
+def _importances(mlp, kind, X, y, loss, kind_name: str = "kind") -> list[np.ndarray]:
+    """``P`` for every hidden layer, all computed on the model as given (``kind_name``: the caller's name for kind)."""
+    kind = check_choice(kind, kind_name, IMPORTANCES)
     _check_needed(kind, X=X, y=y, loss=loss)
     hidden = mlp.weights[:-1]
     if kind == "l1":
@@ -175,7 +183,7 @@ def prune_neurons(mlp, *, keep_ratio=None, eps=None, importance="l1", X=None, y=
     _check_layer(mlp, 0)
     rule, value = _exactly_one(keep_ratio=keep_ratio, eps=eps)
     value = check_real(value, rule, lo=0.0, hi=1.0 if rule == "keep_ratio" else None)
-    kept = tuple(_select(P, rule, value) for P in _importances(mlp, importance, X, y, loss))
+    kept = tuple(_select(P, rule, value) for P in _importances(mlp, importance, X, y, loss, "importance"))
     return remove_neurons(mlp, kept), kept
 
 
@@ -228,7 +236,7 @@ def prune_connections(mlp, *, sparsity=None, eps=None, scope="layer"):
     check_model(mlp)
     rule, value = _exactly_one(sparsity=sparsity, eps=eps)
     value = check_real(value, rule, lo=0.0, hi=1.0 if rule == "sparsity" else None)
-    scope = check_choice(scope, "scope", ("layer", "global"))
+    scope = check_choice(scope, "scope", SCOPES)
     magnitudes = [np.abs(W) for W in mlp.weights]
     if rule == "eps":
         masks = [m > value for m in magnitudes]
@@ -273,9 +281,7 @@ def sensitivity(mlp, X, y, *, method, levels) -> np.ndarray:
     """
     X = check_inputs(mlp, X)
     method = check_choice(method, "method", SENSITIVITY_METHODS)
-    if isinstance(levels, (str, bytes)) or not hasattr(levels, "__len__"):
-        raise TypeError(f"levels must be a sequence of numbers in [0, 1], got {type(levels).__name__}")
-    levels = [check_real(v, f"levels[{i}]", lo=0.0, hi=1.0) for i, v in enumerate(levels)]
+    levels = check_fractions(levels, "levels")
     if method == "neurons":
         _check_layer(mlp, 0)
         P = _importances(mlp, "l1", None, None, None)

@@ -85,9 +85,9 @@ def encode(model, format) -> bytes:
     """
     format = check_choice(format, "format", FORMATS)
     if format in _FLOAT_FORMATS and not isinstance(model, MLP):
-        raise TypeError(f"format {format!r} writes a refimpl.MLP, got {type(model).__name__}")
+        raise TypeError(f"model must be a refimpl.MLP for format {format!r}, got {type(model).__name__}")
     if format not in _FLOAT_FORMATS and not isinstance(model, QuantizedModel):
-        raise TypeError(f"format {format!r} writes a QuantizedModel (use refimpl.quantize_model), "
+        raise TypeError(f"model must be a QuantizedModel for format {format!r} (use refimpl.quantize_model), "
                         f"got {type(model).__name__}")
     sizes = model.sizes
     if len(sizes) - 1 > 0xFFFF or max(sizes) > 0xFFFFFFFF:
@@ -110,8 +110,8 @@ def _encode_weights(model, l: int, format: str) -> bytes:
     q, mask = model.weights[l], model.masks[l]
     if format == "quantized":
         if not mask.all():
-            raise ValueError(f"layer {l} has {int((~mask).sum())} uncoded (zero) entries; write it as "
-                             "'sparse-quantized'")
+            raise ValueError(f"format 'quantized' needs every entry coded, but layer {l} of model has "
+                             f"{int((~mask).sum())} uncoded (zero) entries; use format 'sparse-quantized'")
         return _encode_quant(q)
     return _encode_index(mask) + _encode_quant(q)
 
