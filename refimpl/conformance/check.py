@@ -28,10 +28,13 @@ TIES = ("lowest-index", "any")
 PRECISIONS = ("float64", "float32")
 
 
-def _options(op, max_examples, seed, rtol, atol, ties, precision):
+def _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, time_limit):
     check_choice(op, "op", OP_NAMES)
+    if not callable(candidate):
+        raise TypeError(f"candidate must be callable, got {type(candidate).__name__}")
     check_int(max_examples, "max_examples", lo=1)
     check_int(seed, "seed", lo=0)
+    check_real(time_limit, "time_limit", lo=0.0, lo_open=True)
     for name, value in (("rtol", rtol), ("atol", atol)):
         if value is not None:
             check_real(value, name, lo=0.0)
@@ -128,10 +131,7 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
         ``passed``, ``examples_run`` (candidate calls, shrinking included), ``failures`` (each broken clause on the
         shrunk input), ``allowed`` (boundary notes).
     """
-    tol = _options(op, max_examples, seed, rtol, atol, ties, precision)
-    time_limit = check_real(time_limit, "time_limit", lo=0.0, lo_open=True)
-    if not callable(candidate):
-        raise TypeError(f"candidate must be callable, got {type(candidate).__name__}")
+    tol = _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, time_limit)
     try:  # only check needs Hypothesis
         from hypothesis import HealthCheck, Phase, find, settings  # noqa: PLC0415
         from hypothesis.errors import NoSuchExample, Unsatisfiable  # noqa: PLC0415
@@ -191,7 +191,7 @@ def judge(op, candidate, *, rtol=None, atol=None, ties="lowest-index", precision
     """Run ``candidate`` once on ``inputs`` (keyword arguments named as the op's arguments) and return the
     clauses it breaks (an empty list when it conforms on this input). ``expected`` overrides the reference's
     result (used by ``refimpl verify`` with golden vectors)."""
-    tol = _options(op, 1, 0, rtol, atol, ties, precision)
+    tol = _options(op, candidate, 1, 0, rtol, atol, ties, precision, time_limit)
     spec = OPS[op]
     inputs = check_inputs_complete(spec, inputs)
     with Runner(candidate, time_limit) as runner:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .._validate import check_choice
+
 
 class Clause(NamedTuple):
     id: str
@@ -111,8 +113,8 @@ OPS = tuple(_OPS)
 
 
 def clauses_for(op: str) -> list[Clause]:
-    """The clauses of ``op`` (its own, then the common ones), in the order they are judged."""
-    return [CLAUSES[i] for i, _ in _OPS[op]] + [CLAUSES[i] for i, _ in _COMMON]
+    """The clauses of ``op`` (its own, then the common ones), in the order they are judged; ``op`` one of OPS."""
+    return [CLAUSES[i] for i, _ in _OPS[check_choice(op, "op", OPS)]] + [CLAUSES[i] for i, _ in _COMMON]
 
 
 def tag(clause_id: str, call: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._validate import check_choice
 from . import ops_compression as oc
 from . import ops_network as on
 from .judging import fmt
@@ -109,7 +110,7 @@ def check_inputs_complete(op: Op, inputs: dict) -> dict:
 def reference_candidate(op: str):
     """refimpl's own ``op`` wrapped in the candidate signature (it conforms by construction; useful as a template
     and for testing the checker)."""
-    spec = OPS[op]
+    spec = OPS[check_choice(op, "op", tuple(OPS))]
 
     def candidate(*args):
         return candidate_view(spec, spec.reference(dict(zip(spec.args, args, strict=True))))
