@@ -61,7 +61,9 @@ def write_attribution_plots(directory, models, X, target=None, n_examples=4, ima
         raise ValueError("models must be a non-empty dict of name -> MLP")
     names = [str(name) for name in models]
     mlps = [check_model(m) for m in models.values()]
-    rows, cols = (check_int(v, "image_shape entry", lo=1) for v in image_shape)
+    if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 2:
+        raise ValueError(f"image_shape must be a pair (rows, columns), got {image_shape!r}")
+    rows, cols = (check_int(v, f"image_shape[{i}]", lo=1) for i, v in enumerate(image_shape))
     X = check_inputs(mlps[0], X)
     if X.shape[0] == 0 or X.shape[1] != rows * cols:
         raise ValueError(f"X must have at least one row and {rows * cols} columns (image_shape), got {X.shape}")

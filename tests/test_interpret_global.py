@@ -123,5 +123,7 @@ def test_plots_bad_arguments(tmp_path):
         write_attribution_plots(tmp_path, models, X[:, :63])
     with pytest.raises(ValueError, match="other"):
         write_attribution_plots(tmp_path, {**models, "other": refimpl.MLP.init([63, 2], 0)}, X)
+    with pytest.raises(ValueError, match="image_shape"):
+        write_attribution_plots(tmp_path, models, X, image_shape=(64,))
     with pytest.raises(ValueError, match="n_examples"):
         write_attribution_plots(tmp_path, models, X, n_examples=0)
