@@ -144,7 +144,8 @@ def _read_json(path: Path):
 
 def load(op: str, directory=None) -> list[dict]:
     """The cases of ``op`` from ``directory`` (default: the vectors shipped in the package), each
-    ``{"id", "inputs", "expected"}`` with NumPy values; the file's sha256 must match the manifest."""
+    ``{"id", "inputs", "expected"}`` with NumPy values; the file's sha256 must match the manifest, and every case's
+    inputs must be valid inputs of ``op`` (refimpl's own function accepts them)."""
     if op not in OPS:
         raise ValueError(f"op must be one of {list(OPS)}, got {op!r}")
     directory = Path(directory) if directory is not None else PACKAGED
@@ -169,6 +170,10 @@ def load(op: str, directory=None) -> list[dict]:
         if sorted(case["inputs"]) != sorted(args):
             raise ValueError(f"{where}.inputs: expected exactly the arguments {list(args)}")
         inputs = {a: decode(case["inputs"][a], f"{where}.inputs.{a}") for a in args}
+        try:  # inputs the reference refuses (a broken shape chain...) are a broken file, not a candidate's failure
+            OPS[op].reference(inputs)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{where}.inputs: not a valid input of {op}: {exc}") from None
         out.append({"id": str(case.get("id", i)), "inputs": inputs,
                     "expected": decode(case["expected"], f"{where}.expected")})
     return out
