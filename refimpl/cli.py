@@ -19,8 +19,16 @@ COMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line usage error (``refimpl demo: error: argument --seed: invalid int value: 'x'``),
+    exit status 2; subcommand parsers inherit it."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="refimpl", description="Exact reference for MLP compression and "
+    parser = _Parser(prog="refimpl", description="Exact reference for MLP compression and "
                                      "input-gradient interpretability.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -129,9 +131,21 @@ def test_demo_baseline_reaches_96_percent(baseline):
     assert accuracy(mlp, X_test, y_test) >= 0.96
 
 
-def test_demo_command_reports_the_baseline(baseline, capsys, monkeypatch):
-    """--json --quiet: parsable, silent on stderr, and the accuracy of the model train_baseline(seed) returns
-    (the fixture's model is handed back, so the suite trains the 64-256-10 model only once)."""
+@pytest.fixture(scope="module")
+def demo_run():
+    """``refimpl demo --seed 0 --json`` as a user runs it (training inside, progress on stderr): (code, out, err).
+
+    One of the suite's two demo runs; the other is in test_demo_json_is_deterministic_and_true."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(["demo", "--seed", "0", "--json"])
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_demo_json_is_deterministic_and_true(baseline, demo_run, capsys, monkeypatch):
+    """The second run, --quiet, on the model the fixture trained with train_baseline(0) (so the suite trains the
+    64-256-10 model twice, not three times): silent on stderr, the same bytes on stdout as the first run, and the
+    accuracy of that model."""
     calls = []
 
     def cached(seed, progress=False):
@@ -139,16 +153,25 @@ def test_demo_command_reports_the_baseline(baseline, capsys, monkeypatch):
         return baseline
 
     monkeypatch.setattr(demo, "train_baseline", cached)
-    code, out, err = run(["demo", "--json", "--quiet"], capsys)
+    code, out, err = run(["demo", "--seed", "0", "--json", "--quiet"], capsys)
     assert code == 0 and err == "" and calls == [(0, False)]
+    assert demo_run[0] == 0 and out == demo_run[1]
     report = json.loads(out)
     mlp, _, X_test, _, y_test = baseline
     assert report["baseline"]["accuracy"] == accuracy(mlp, X_test, y_test)
 
 
-def test_demo_progress_on_stderr(capsys, monkeypatch):
-    """Without --quiet the training prints epoch lines on stderr (one epoch here, to keep the test short)."""
-    monkeypatch.setitem(demo.DEMO_TRAINING, "epochs", 1)
-    code, out, err = run(["demo"], capsys)
-    assert code == 0 and out != ""
+def test_demo_progress_on_stderr(demo_run):
+    """Without --quiet the training prints epoch lines on stderr (stdout stays pure JSON)."""
+    code, out, err = demo_run
+    assert code == 0 and json.loads(out)["seed"] == 0
     assert any(re.fullmatch(EPOCH_LINE, line) for line in err.splitlines())
+
+
+def test_demo_text_output(demo_run, capsys, monkeypatch):
+    """The text form prints the table and the importance grid from the same result (no third demo run)."""
+    result = json.loads(demo_run[1])
+    monkeypatch.setattr(demo, "run_demo", lambda seed, progress=False: (result, {}))
+    code, out, _ = run(["demo", "--quiet"], capsys)
+    assert code == 0 and out.startswith(f"digits: {result['split']['train']} train")
+    assert demo.format_table(result) in out and "global importance" in out
