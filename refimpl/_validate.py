@@ -15,18 +15,23 @@ import numpy as np
 _REAL_KINDS = "iuf"  # signed and unsigned integers, floats; never bool, complex, object, str
 
 
+def _as_array(x, name: str, what: str) -> np.ndarray:
+    """``np.asarray(x)``, refusing None, strings and ragged nests with a TypeError that says ``what`` is expected."""
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be {what}, got {type(x).__name__}")
+    try:
+        return np.asarray(x)
+    except (ValueError, TypeError) as exc:  # ragged nested lists and the like
+        raise TypeError(f"{name} must be {what}: {exc}") from None
+
+
 def as_float_array(x, name: str, *, ndim: int | None = None, allow_empty: bool = True,
                    finite: bool = True) -> np.ndarray:
     """Return ``x`` as a float64 ndarray after checking its kind, rank, size and finiteness.
 
     The result may share memory with ``x`` when ``x`` already is float64: callers never write to it.
     """
-    if x is None or isinstance(x, (str, bytes)):
-        raise TypeError(f"{name} must be an array of real numbers, got {type(x).__name__}")
-    try:
-        arr = np.asarray(x)
-    except (ValueError, TypeError) as exc:  # ragged nested lists and the like
-        raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
+    arr = _as_array(x, name, "an array of real numbers")
     if arr.dtype.kind not in _REAL_KINDS:
         raise TypeError(f"{name} must hold real numbers (integer or float), got dtype {arr.dtype}")
     if ndim is not None and arr.ndim != ndim:
@@ -41,12 +46,7 @@ def as_float_array(x, name: str, *, ndim: int | None = None, allow_empty: bool =
 
 def as_int_array(x, name: str, *, ndim: int | None = None) -> np.ndarray:
     """Return ``x`` as an int64 ndarray; floats are accepted only when they hold whole numbers."""
-    if x is None or isinstance(x, (str, bytes)):
-        raise TypeError(f"{name} must be an array of integers, got {type(x).__name__}")
-    try:
-        arr = np.asarray(x)
-    except (ValueError, TypeError) as exc:  # ragged nested lists and the like
-        raise TypeError(f"{name} must be an array of integers: {exc}") from None
+    arr = _as_array(x, name, "an array of integers")
     if arr.dtype.kind == "f" and arr.size and np.isfinite(arr).all() and (arr == np.round(arr)).all():
         if np.abs(arr).max() >= 2.0**63:  # the cast would not be exact (NumPy warns and returns garbage)
             raise ValueError(f"{name} holds whole numbers outside the int64 range")

@@ -79,7 +79,11 @@ def format_table(result: dict) -> str:
               str(r["nonzero_weights"]), str(r["bytes"]), f"{r['ratio']:.1f}x", f"{r['ig_agreement']:.3f}"]
              for r in result["rows"]]
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
-    fmt = lambda cells: "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    def fmt(cells):  # text columns left-aligned, numbers right-aligned
+        pairs = enumerate(zip(cells, widths, strict=True))
+        return "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in pairs)
+
     return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(line) for line in lines])
 
 
