@@ -13,6 +13,7 @@ import pytest
 
 import refimpl
 from refimpl import compression, conformance, datasets, interpret
+from refimpl.conformance.runner import freeze as frozen  # read-only views of read-only copies, lists rebuilt
 
 from .entries import ENTRIES
 from .entries_compression import QM_PRUNED
@@ -40,17 +41,6 @@ def public_names() -> set[str]:
         names |= {f"{cls.__name__}.{m}" for m, v in vars(cls).items()
                   if not m.startswith("_") and callable(getattr(cls, m)) and not isinstance(v, property)}
     return names
-
-
-def frozen(value):
-    """A read-only copy of every array inside ``value`` (lists and tuples rebuilt); anything else as is."""
-    if isinstance(value, np.ndarray):
-        base = np.array(value, copy=True)
-        base.flags.writeable = False
-        return base.view()
-    if isinstance(value, (list, tuple)):
-        return type(value)(frozen(v) for v in value)
-    return value
 
 
 def snapshot(value):
