@@ -87,9 +87,10 @@ def prune_ties_highest_index(w, sparsity):
 # ---- §3.2 ---------------------------------------------------------------------------------------------------------
 
 def minmax_float32(w):
-    w32 = np.asarray(w, dtype=np.float32)  # float32 arithmetic, declared as float64
-    lo, hi = w32.min(), w32.max()
-    return np.zeros(np.shape(w)) if hi == lo else ((w32 - lo) / (hi - lo)).astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):  # large float64 values overflow float32: part of the bug
+        w32 = np.asarray(w, dtype=np.float32)  # float32 arithmetic, declared as float64
+        lo, hi = w32.min(), w32.max()
+        return np.zeros(np.shape(w)) if hi == lo else ((w32 - lo) / (hi - lo)).astype(np.float64)
 
 
 def floor_quantize_round(w_tilde, alpha, beta):
