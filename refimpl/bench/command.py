@@ -1,4 +1,4 @@
-"""``refimpl bench [--json] [--quick] [--rounds N] [--no-torch]``: every speed goal of the issues in one table.
+"""``refimpl bench [--json] [--quick] [--rounds N] [--threads N] [--no-torch]``: the issues' speed goals in one table.
 
 The parent process imports neither torch nor the timed code's peers: it writes the demo problem once, runs the NumPy
 and torch workers in alternating rounds, measures the demo's peak memory, and prints the medians and ratios.
@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from ..commands import task_data
+from ..demo import DEMO_HIDDEN, train_baseline
 from ..mlp import MLP
 from . import machine, report, runner
 from .workloads import SETTINGS, save_demo_problem
@@ -37,13 +38,9 @@ def add_arguments(parser, name: str) -> None:
 def _demo_problem(quick: bool, path) -> int:
     """Write the demo model and the digits it explains; return how many digits."""
     if quick:
-        from ..demo import DEMO_HIDDEN
-
         X_test = task_data("digits", 0)[1][:QUICK_ROWS]
         mlp = MLP.init([X_test.shape[1], *DEMO_HIDDEN, 10], 0)
     else:
-        from ..demo import train_baseline
-
         mlp, _, X_test, _, _ = train_baseline(0)
     save_demo_problem(path, mlp, X_test)
     return X_test.shape[0]
