@@ -18,8 +18,8 @@ from refimpl.bench.workloads import STEP_PROBLEMS
 from refimpl.cli import main
 
 N_ROWS = 2 * len(STEP_PROBLEMS) + 5  # per size: vs torch and vs the GEMM floor; grads, IG time, IG delta, check, RSS
-ROW_KEYS = {"measurement", "unit", "refimpl", "compared_with", "peer", "ratio", "goal", "goal_on", "met",
-            "max_abs_difference"}
+ROW_KEYS = {"measurement", "unit", "refimpl", "compared_with", "peer", "ratio", "ratio_range", "goal", "goal_on",
+            "met", "max_abs_difference"}
 
 
 @pytest.fixture(scope="module")
@@ -113,9 +113,20 @@ def test_rounds_reduce_to_the_median_key_by_key(values):
 
 
 def test_a_failed_round_fails_the_side():
-    merged = runner.median_over_rounds([{"a": 1.0}, {"error": "failed: boom"}])
-    assert merged == {"error": "failed: boom"}
-    assert report.build_rows(merged, None, "not installed", {}, 1024, 3)[0]["refimpl"] == "failed: boom"
+    rounds = [{"a": 1.0}, {"error": "failed: boom"}]
+    assert runner.median_over_rounds(rounds) == {"error": "failed: boom"}
+    rows = report.build_rows({"numpy": rounds}, "not installed", {}, 1024, 3)
+    assert rows[0]["refimpl"] == "failed: boom" and rows[0]["peer"] == "not installed"
+    assert rows[-1]["refimpl"] == 1024  # the demo's memory is measured apart from the workers
+
+
+def test_ratio_is_of_the_medians_and_the_range_spans_the_single_rounds():
+    key = "64-128-10"
+    ours = [{"train_step": {key: t}} for t in (1.0, 2.0, 4.0)]
+    theirs = [{"train_step": {key: t}} for t in (3.0, 2.0, 20.0)]
+    row = report.build_rows({"numpy": ours, "torch": theirs}, "", {}, 0, 1)[0]
+    assert row["refimpl"] == 2.0 and row["peer"] == 3.0 and row["ratio"] == 1.5
+    assert row["ratio_range"] == [1.0, 5.0]  # per round: 3/1, 2/2, 20/4
 
 
 @pytest.mark.parametrize(("value", "unit", "text"), [

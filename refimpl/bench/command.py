@@ -72,15 +72,14 @@ def collect(quick: bool, rounds: int | None, no_torch: bool, threads: int | None
                   "threads": threads}
         raw = runner.run_rounds(config, rounds, sides, progress)
         differences = report.differences(outdir)
-    merged = {side: runner.median_over_rounds(results) for side, results in raw.items()}
-    torch_result = merged.get("torch")
+    torch_result = runner.median_over_rounds(raw["torch"]) if "torch" in raw else None
     if torch_result is not None and "machine" in torch_result:
         info["torch_side"] = torch_result["machine"]
     if progress and not quick:
         progress("peak memory of the demo")
     memory = "skipped (--quick)" if quick else runner.demo_peak_rss()
     info["load_after"] = [round(x, 2) for x in os.getloadavg()]
-    rows = report.build_rows(merged["numpy"], torch_result, torch_status or "", differences, memory, n_explained)
+    rows = report.build_rows(raw, torch_status or "", differences, memory, n_explained)
     return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "mode": mode,
             "rounds": rounds, "threads": threads, "settings": settings, "machine": info,
             "ratio_meaning": report.RATIO_MEANING, "rows": rows, "raw": raw}

@@ -10,11 +10,12 @@ import numbers
 
 import numpy as np
 
+from .runner import median_over_rounds
 from .workloads import STEP_GOALS, STEP_PROBLEMS, label, load_arrays
 
 RATIO_MEANING = "ratio = compared ÷ refimpl (above 1: refimpl is faster, or its |delta| smaller)"
 COLUMNS = (("measurement", "measurement"), ("refimpl", "refimpl"), ("compared with", "compared_with"),
-           ("its value", "peer"), ("ratio", "ratio"), ("goal", "goal"), ("met", "met"),
+           ("its value", "peer"), ("ratio (rounds' range)", "ratio"), ("goal", "goal"), ("met", "met"),
            ("max |Δ| outputs", "max_abs_difference"))
 
 
@@ -23,19 +24,21 @@ def is_number(x) -> bool:
 
 
 def make_row(measurement, refimpl, unit, compared_with=None, peer=None, *, goal=None, goal_on="ratio",
-             difference=None) -> dict:
-    """One row; ``refimpl`` and ``peer`` are numbers or status strings ("not installed", ...)."""
+             difference=None, round_ratios=()) -> dict:
+    """One row; ``refimpl`` and ``peer`` are numbers or status strings ("not installed", ...); ``round_ratios``
+    are the ratios of the single rounds, whose range shows how much the machine's load moved the figure."""
     ratio = None
     if is_number(peer) and is_number(refimpl):
         ratio = peer / refimpl if refimpl > 0 else (math.inf if peer > 0 else None)
     judged = ratio if goal_on == "ratio" else (refimpl if is_number(refimpl) else None)
     met = None if goal is None or judged is None else bool(judged >= goal)
+    spread = [min(round_ratios), max(round_ratios)] if len(set(round_ratios)) > 1 else None
     return {"measurement": measurement, "unit": unit, "refimpl": refimpl, "compared_with": compared_with,
-            "peer": peer, "ratio": ratio, "goal": goal, "goal_on": goal_on, "met": met,
+            "peer": peer, "ratio": ratio, "ratio_range": spread, "goal": goal, "goal_on": goal_on, "met": met,
             "max_abs_difference": difference}
 
 
-def _get(result, status: str, *path):
+def _get(result, status: str, path):
     """``result[path...]``, or the side's status when it did not run or failed."""
     if result is None:
         return status
@@ -46,31 +49,43 @@ def _get(result, status: str, *path):
     return result
 
 
-def build_rows(numpy_result, torch_result, torch_status: str, differences: dict, memory, n_explained: int):
-    """All rows, in the order of the issues: training steps, input gradients, IG, check throughput, memory."""
-    def ours(*path):
-        return _get(numpy_result, "not run", *path)
-
-    def theirs(*path):
-        return _get(torch_result, torch_status, *path)
-
-    rows = []
+def row_specs(n_explained: int) -> list[tuple]:
+    """``(measurement, unit, our path, compared with, its side, its path, goal, goal_on, difference key)`` per row,
+    in the order of the issues: training steps, input gradients, IG, check throughput (memory comes last)."""
+    specs = []
     for (sizes, batch), goal in zip(STEP_PROBLEMS, STEP_GOALS, strict=True):
         key = label(sizes)
-        rows.append(make_row(f"train step {key}, batch {batch}", ours("train_step", key), "s", "torch eager",
-                             theirs("train_step", key), goal=goal, difference=differences.get(f"step_{key}")))
-        rows.append(make_row("  the same step's GEMMs alone", ours("train_step", key), "s", "NumPy GEMM floor",
-                             ours("gemm_floor", key)))
-    rows.append(make_row(f"input gradients, demo model, {n_explained} digits", ours("input_gradient"), "s",
-                         "torch autograd", theirs("input_gradient"), goal=1.0,
-                         difference=differences.get("input_gradient")))
-    rows.append(make_row(f"exact IG, demo model, {n_explained} digits", ours("integrated_gradients"), "s",
-                         "Captum IG gausslegendre n=50", theirs("integrated_gradients"), goal=1.0,
-                         difference=differences.get("integrated_gradients")))
-    rows.append(make_row("  max |delta| of those IG", ours("ig_max_abs_delta"), "abs", "Captum's max |delta|",
-                         theirs("ig_max_abs_delta"), goal=1e6))
-    rows.append(make_row("check threshold: examples per second", ours("check_examples_per_second"), "per_s",
-                         goal=200.0, goal_on="value"))
+        specs += [(f"train step {key}, batch {batch}", "s", ("train_step", key), "torch eager", "torch",
+                   ("train_step", key), goal, "ratio", f"step_{key}"),
+                  ("  the same step's GEMMs alone", "s", ("train_step", key), "NumPy GEMM floor", "numpy",
+                   ("gemm_floor", key), None, "ratio", None)]
+    digits = f"demo model, {n_explained} digits"
+    return specs + [
+        (f"input gradients, {digits}", "s", ("input_gradient",), "torch autograd", "torch", ("input_gradient",),
+         1.0, "ratio", "input_gradient"),
+        (f"exact IG, {digits}", "s", ("integrated_gradients",), "Captum IG gausslegendre n=50", "torch",
+         ("integrated_gradients",), 1.0, "ratio", "integrated_gradients"),
+        ("  max |delta| of those IG", "abs", ("ig_max_abs_delta",), "Captum's max |delta|", "torch",
+         ("ig_max_abs_delta",), 1e6, "ratio", None),
+        ("check threshold: examples per second", "per_s", ("check_examples_per_second",), None, None, None, 200.0,
+         "value", None),
+    ]
+
+
+def build_rows(raw: dict, torch_status: str, differences: dict, memory, n_explained: int) -> list[dict]:
+    """All rows from the per-round results ``raw = {"numpy": [...], "torch": [...]}`` (torch absent when it did
+    not run): medians over rounds, their ratio, and the range of the per-round ratios."""
+    merged = {side: median_over_rounds(results) for side, results in raw.items()}
+    status = {"numpy": "not run", "torch": torch_status}
+    rows = []
+    for measurement, unit, ours, compared_with, side, theirs, goal, goal_on, diff in row_specs(n_explained):
+        mine = _get(merged.get("numpy"), status["numpy"], ours)
+        peer = None if side is None else _get(merged.get(side), status[side], theirs)
+        pairs = zip(raw.get("numpy", []), raw.get(side, []), strict=False) if side else ()
+        per_round = [b / a for a, b in ((_get(x, "", ours), _get(y, "", theirs)) for x, y in pairs)
+                     if is_number(a) and is_number(b) and a > 0]
+        rows.append(make_row(measurement, mine, unit, compared_with, peer, goal=goal, goal_on=goal_on,
+                             difference=differences.get(diff), round_ratios=per_round))
     rows.append(make_row("peak RSS of `refimpl demo --quiet`", memory, "bytes"))
     return rows
 
@@ -106,7 +121,11 @@ def _cell(row: dict, key: str) -> str:
     if key in ("refimpl", "peer"):
         return format_value(value, row["unit"])
     if key == "ratio":
-        return "—" if value is None else "∞" if math.isinf(value) else f"{value:.3g}×"
+        if value is None:
+            return "—"
+        text = "∞" if math.isinf(value) else f"{value:.3g}×"
+        spread = row["ratio_range"]
+        return text if spread is None else f"{text} ({spread[0]:.3g}–{spread[1]:.3g})"
     if key == "goal":
         if value is None:
             return "—"
