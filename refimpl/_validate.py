@@ -106,3 +106,25 @@ def read_only(arr: np.ndarray) -> np.ndarray:
     out = np.array(arr, dtype=np.float64, order="C", copy=True)  # C order: a transposed input stays savable
     out.flags.writeable = False
     return out.view()
+
+
+def finite_result(compute, what: str):
+    """Return ``compute()`` (arithmetic on validated, finite inputs) unless it overflowed float64.
+
+    Finite inputs can still be too large for float64 (weights of 1e200 multiplied through three layers): the
+    arithmetic then yields inf and, from inf − inf or inf · 0, NaN. Rather than return those, or let a caller's
+    ``np.seterr(all="raise")`` surface a FloatingPointError from deep inside NumPy, the overflow is refused with a
+    ``ValueError`` whose message starts with ``what`` (which should name the arguments responsible). The result may
+    be an array or nested tuples/lists of arrays (None entries are skipped).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = compute()
+    if not _all_finite(result):
+        raise ValueError(f"{what} overflowed float64 (a value beyond ±1.8e308 or an undefined inf − inf)")
+    return result
+
+
+def _all_finite(value) -> bool:
+    if isinstance(value, (tuple, list)):
+        return all(_all_finite(v) for v in value)
+    return value is None or bool(np.isfinite(value).all())

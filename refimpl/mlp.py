@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, check_int, read_only
+from ._validate import as_float_array, check_int, finite_result, read_only
 
 
 class Gradients(NamedTuple):
@@ -102,9 +102,12 @@ class MLP:
         return sum(w.size + b.size for w, b in zip(self._weights, self._biases, strict=True))
 
     def forward(self, X) -> np.ndarray:
-        """Logits of shape ``(n, sizes[-1])`` for inputs ``X`` of shape ``(n, sizes[0])`` (finite, 2-D)."""
+        """Logits of shape ``(n, sizes[-1])`` for inputs ``X`` of shape ``(n, sizes[0])`` (finite, 2-D).
+
+        Raises ``ValueError`` when the logits overflow float64 (never returns inf or NaN for finite inputs)."""
         X = check_inputs(self, X)
-        return forward_trace(self._weights, self._biases, X)[-1]
+        return finite_result(lambda: forward_trace(self._weights, self._biases, X)[-1],
+                             "the weights of mlp or X are too large: the logits")
 
     def __repr__(self) -> str:
         return f"MLP(sizes={self.sizes})"
@@ -232,10 +235,12 @@ def backward(mlp: MLP, X, dlogits) -> Gradients:
         ``weights[l]`` of shape ``(n_l, n_{l+1})`` is ``∂J/∂W_l``, ``biases[l]`` is ``∂J/∂b_l``, ``inputs`` of
         shape ``(n, sizes[0])`` is ``∂J/∂X``. ReLU'(0) = 0: a hidden unit whose pre-activation is exactly 0 passes
         no gradient.
+
+    Raises ``ValueError`` when a gradient overflows float64 (never returns inf or NaN for finite inputs).
     """
     X = check_inputs(mlp, X)
     dlogits = as_float_array(dlogits, "dlogits", ndim=2)
     if dlogits.shape != (X.shape[0], mlp.sizes[-1]):
         raise ValueError(f"dlogits must have shape {(X.shape[0], mlp.sizes[-1])}, got {dlogits.shape}")
-    hs = forward_trace(mlp.weights, mlp.biases, X)
-    return backward_trace(mlp.weights, hs, dlogits)
+    return finite_result(lambda: backward_trace(mlp.weights, forward_trace(mlp.weights, mlp.biases, X), dlogits),
+                         "the weights of mlp, X or dlogits are too large: the gradients")

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import as_float_array, check_int
+from .._validate import as_float_array, check_int, finite_result
 from ..mlp import check_inputs, check_model
 from .gradients import target_or_predicted
 from .integrated import exact_ig_unchecked
@@ -140,7 +140,9 @@ def ig_agreement(original, compressed, X, target=None) -> float:
     X = check_inputs(original, X)
     if X.shape[0] == 0:
         raise ValueError("X must have at least one row: the mean over no rows is undefined")
-    targets = target_or_predicted(original, X, target)
+    targets = target_or_predicted(original, X, target, "original")
     B = np.zeros_like(X)
-    ig = [exact_ig_unchecked(m.weights, m.biases, X, B, targets) for m in (original, compressed)]
+    ig = [finite_result(lambda m=m: exact_ig_unchecked(m.weights, m.biases, X, B, targets),
+                        f"the weights of {name} or X are too large: its integrated gradients")
+          for name, m in (("original", original), ("compressed", compressed))]
     return attribution_agreement(*ig, top_k=min(10, X.shape[1])).mean_spearman

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_float_array, check_choice, check_int
+from .._validate import as_float_array, check_choice, check_int, finite_result
 from ..mlp import check_inputs, check_model, forward_trace
-from .gradients import gradients_unchecked, target_or_predicted
+from .gradients import TOO_LARGE, gradients_unchecked, target_or_predicted
 from .integrated import exact_ig_unchecked
 
 GLOBAL_METHODS = ("integrated_gradients", "saliency", "gradient_x_input")
@@ -48,13 +48,14 @@ def global_importance(mlp, X, target=None, method="integrated_gradients") -> np.
         raise ValueError("X must have at least one row: the mean over no rows is undefined")
     method = check_choice(method, "method", GLOBAL_METHODS)
     targets = target_or_predicted(mlp, X, target)
+    return finite_result(lambda: np.abs(_attributions(mlp, X, targets, method)).mean(axis=0), TOO_LARGE)
+
+
+def _attributions(mlp, X, targets, method: str) -> np.ndarray:
     if method == "integrated_gradients":
-        A = exact_ig_unchecked(mlp.weights, mlp.biases, X, np.zeros_like(X), targets)
-    else:
-        A = gradients_unchecked(mlp.weights, mlp.biases, X, targets)
-        if method == "gradient_x_input":
-            A = X * A
-    return np.abs(A).mean(axis=0)
+        return exact_ig_unchecked(mlp.weights, mlp.biases, X, np.zeros_like(X), targets)
+    A = gradients_unchecked(mlp.weights, mlp.biases, X, targets)
+    return X * A if method == "gradient_x_input" else A
 
 
 def format_importance_grid(importance, width=8, decimals=3) -> str:
@@ -85,7 +86,9 @@ def layer_summary(mlp, X=None) -> list[dict]:
 
     Notes
     -----
-    - Counts are exact; ``l1`` and ``l2`` are float64 sums (relative error at most ``n_l n_{l+1} · 2^-53``).
+    - Counts are exact; ``l1`` and ``l2`` are float64 sums (relative error at most ``n_l n_{l+1} · 2^-53``); ``l2``
+      is computed as ``m · sqrt(Σ (w_i / m)²)`` with ``m = max |w_i|``, so no square overflows, and ``l1`` is
+      ``inf`` only when the sum exceeds the float64 range.
     - A hidden layer of width 0 has 0 parameters in its outgoing layer and 0 dead units.
 
     Raises
@@ -101,14 +104,25 @@ def layer_summary(mlp, X=None) -> list[dict]:
         X = check_inputs(mlp, X)
         if X.shape[0] == 0:
             raise ValueError("X must have at least one row to find dead units (or pass X=None)")
-        hs = forward_trace(mlp.weights, mlp.biases, X)
+        hs = finite_result(lambda: tuple(forward_trace(mlp.weights, mlp.biases, X)),
+                           "the weights of mlp or X are too large: the activations")
     summary = []
     for layer, (W, b) in enumerate(zip(mlp.weights, mlp.biases, strict=True)):
         hidden = layer < len(mlp.weights) - 1
         row = {"layer": layer, "shape": [int(W.shape[0]), int(W.shape[1])], "parameters": int(W.size + b.size),
-               "nonzeros": int(np.count_nonzero(W) + np.count_nonzero(b)), "l1": float(np.abs(W).sum()),
-               "l2": float(np.sqrt(np.square(W).sum())), "activation": "relu" if hidden else "linear"}
+               "nonzeros": int(np.count_nonzero(W) + np.count_nonzero(b)), "l1": _l1(W),
+               "l2": _l2(W), "activation": "relu" if hidden else "linear"}
         if hs is not None:
             row["dead"] = int(np.count_nonzero(~(hs[layer + 1] > 0).any(axis=0))) if hidden else None
         summary.append(row)
     return summary
+
+
+def _l1(W: np.ndarray) -> float:
+    with np.errstate(over="ignore"):  # a sum beyond the float64 range is inf, as in refimpl.l1_importance
+        return float(np.abs(W).sum())
+
+
+def _l2(W: np.ndarray) -> float:
+    scale = float(np.abs(W).max()) if W.size else 0.0
+    return scale * float(np.sqrt(np.square(W / scale).sum())) if scale > 0 else 0.0

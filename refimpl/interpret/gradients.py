@@ -10,14 +10,18 @@ Shared conventions of the interpretability package (stated once here, referred t
   products of weights, so its rounding error is at most ``m · u · Σ|products|`` with ``u = 2^-53`` and ``m`` the number
   of layers plus the widths summed (standard dot-product error bound); it is exact when every product and partial sum
   is representable (e.g. small dyadic weights).
+- Finite inputs whose attribution overflows float64 (weights of 1e200 through three layers) are refused with a
+  ``ValueError`` naming mlp and X, never returned as inf or NaN, whatever ``np.seterr`` says.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_int_array, check_int
+from .._validate import as_int_array, check_int, finite_result
 from ..mlp import check_inputs, forward_trace
+
+TOO_LARGE = "the weights of mlp or X are too large: the attribution"
 
 
 def check_target(target, n: int, n_outputs: int) -> np.ndarray:
@@ -47,12 +51,14 @@ def check_bool(value, name: str) -> bool:
     return bool(value)
 
 
-def target_or_predicted(mlp, X: np.ndarray, target) -> np.ndarray:
+def target_or_predicted(mlp, X: np.ndarray, target, name: str = "mlp") -> np.ndarray:
     """``check_target`` of ``target``, or when it is None each row's predicted class ``argmax_k F_k(x)`` (lowest index
-    on ties; output 0 for a single-output model)."""
+    on ties; output 0 for a single-output model). ``name``: the caller's name for ``mlp``."""
     if target is not None:
         return check_target(target, X.shape[0], mlp.sizes[-1])
-    return forward_trace(mlp.weights, mlp.biases, X)[-1].argmax(axis=1)
+    logits = finite_result(lambda: forward_trace(mlp.weights, mlp.biases, X)[-1],
+                           f"the weights of {name} or X are too large: the logits")
+    return logits.argmax(axis=1)
 
 
 def pull_back(weights, masks, dh, stop: int = 0) -> np.ndarray:
@@ -104,11 +110,11 @@ def input_gradient(mlp, X, target=None) -> np.ndarray:
         ``mlp`` is not an MLP; ``X`` or ``target`` is not numeric.
     ValueError
         ``X`` not 2-D with ``d = sizes[0]`` columns or not finite; ``target`` out of range, of the wrong shape, or
-        None for a multi-output model.
+        None for a multi-output model; a gradient that overflows float64.
     """
     X = check_inputs(mlp, X)
     targets = check_target(target, X.shape[0], mlp.sizes[-1])
-    return gradients_unchecked(mlp.weights, mlp.biases, X, targets)
+    return finite_result(lambda: gradients_unchecked(mlp.weights, mlp.biases, X, targets), TOO_LARGE)
 
 
 def saliency(mlp, X, target=None, abs=True) -> np.ndarray:  # noqa: A002 - Captum's argument name
@@ -130,4 +136,5 @@ def gradient_x_input(mlp, X, target=None) -> np.ndarray:
     baseline. One extra rounding per entry over :func:`input_gradient`; parameters, edge cases and errors are its.
     """
     X = check_inputs(mlp, X)
-    return X * input_gradient(mlp, X, target)
+    grad = input_gradient(mlp, X, target)
+    return finite_result(lambda: X * grad, TOO_LARGE)

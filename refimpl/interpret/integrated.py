@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_choice, check_int
+from .._validate import check_choice, check_int, finite_result
 from ..mlp import check_inputs, forward_trace
-from .gradients import check_bool, check_target, gradients_unchecked, pull_back
+from .gradients import TOO_LARGE, check_bool, check_target, gradients_unchecked, pull_back
 from .pieces import active_fraction, check_baselines, trace_pieces
 
 METHODS = ("exact", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid", "gausslegendre")
@@ -80,7 +80,7 @@ def integrated_gradients(mlp, X, baselines=None, target=None, method="exact", n_
         ``return_convergence_delta`` not a bool.
     ValueError
         Shapes as in :func:`input_gradient`; ``baselines`` of another shape or not finite; unknown ``method``;
-        ``n_steps`` out of range.
+        ``n_steps`` out of range; attributions that overflow float64 (see :mod:`refimpl.interpret.gradients`).
     """
     X = check_inputs(mlp, X)
     B = check_baselines(baselines, X)
@@ -88,11 +88,17 @@ def integrated_gradients(mlp, X, baselines=None, target=None, method="exact", n_
     method = check_choice(method, "method", METHODS)
     return_convergence_delta = check_bool(return_convergence_delta, "return_convergence_delta")
     n_steps = check_int(n_steps, "n_steps", lo=2 if method == "riemann_trapezoid" else 1)
-    if method == "exact":
+    rule = None if method == "exact" else quadrature_rule(method, n_steps)
+    return finite_result(lambda: _ig(mlp, X, B, targets, rule, return_convergence_delta), TOO_LARGE)
+
+
+def _ig(mlp, X, B, targets, rule, with_delta):
+    """IG by the exact method (``rule`` None) or a quadrature ``(nodes, weights)``; with the delta if asked."""
+    if rule is None:
         attributions = exact_ig_unchecked(mlp.weights, mlp.biases, X, B, targets)
     else:
-        attributions = _quadrature_ig(mlp.weights, mlp.biases, X, B, targets, *quadrature_rule(method, n_steps))
-    if not return_convergence_delta:
+        attributions = _quadrature_ig(mlp.weights, mlp.biases, X, B, targets, *rule)
+    if not with_delta:
         return attributions
     rows = np.arange(X.shape[0])
     shared = X.shape[0] > 0 and B.strides[0] == 0  # one baseline broadcast to every row: one forward pass for it

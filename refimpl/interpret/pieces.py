@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import as_float_array
+from .._validate import as_float_array, finite_result
 from ..mlp import check_model
 
 
@@ -134,7 +134,7 @@ def linear_pieces(mlp, x, baseline) -> np.ndarray:
     TypeError
         Non-numeric arguments or ``mlp`` not an MLP.
     ValueError
-        ``x`` not of shape (d,) or not finite; ``baseline`` of another shape.
+        ``x`` not of shape (d,) or not finite; ``baseline`` of another shape; pre-activations that overflow float64.
     """
     check_model(mlp)
     x = as_float_array(x, "x", ndim=1)
@@ -142,5 +142,6 @@ def linear_pieces(mlp, x, baseline) -> np.ndarray:
         raise ValueError(f"x must have shape ({mlp.sizes[0]},) for this model, got {x.shape}")
     X = x[None, :]
     B = check_baselines(baseline, X, "baseline")
-    pieces = trace_pieces(mlp.weights, mlp.biases, X, B, len(mlp.weights) - 1)
+    pieces = finite_result(lambda: trace_pieces(mlp.weights, mlp.biases, X, B, len(mlp.weights) - 1),
+                           "the weights of mlp, x or baseline are too large: the pre-activations")
     return np.unique(np.concatenate([pieces.start, pieces.stop]))

@@ -218,3 +218,8 @@ def element(kinds):
             return out
         return apply
     return [(f"element {label}", spoil(make)) for label, make in kinds]
+
+
+def overflowing_model():
+    """A valid MLP whose weights (×1e200) make any two-layer product overflow float64."""
+    return [("overflowing weights", lambda v, d: type(v)([w * 1e200 for w in v.weights], v.biases))]

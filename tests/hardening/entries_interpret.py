@@ -11,7 +11,8 @@ from . import corrupt
 from .common import BINARY, DEEP, Entry, M, inputs
 
 _METHOD = corrupt.choice()
-_ATTRIBUTION = {"mlp": corrupt.model(), "X": corrupt.matrix(empty=False), "target": corrupt.targets(3)}
+_MLP = corrupt.model() + corrupt.overflowing_model()
+_ATTRIBUTION = {"mlp": _MLP, "X": corrupt.matrix(empty=False), "target": corrupt.targets(3)}
 _OTHER_WIDTHS = [("other input width", lambda v, d: refimpl.MLP.init([5, 3], 0)),
                  ("other output width", lambda v, d: BINARY)]
 
@@ -33,19 +34,19 @@ INTERPRET = [
           {"n_steps": corrupt.integer(2), "baselines": corrupt.baseline()}),
     Entry("linear_pieces", refimpl.linear_pieces,
           lambda: {"mlp": DEEP, "x": inputs()[0], "baseline": inputs()[1]},
-          {"mlp": corrupt.model(), "x": corrupt.vector(), "baseline": corrupt.baseline()}),
+          {"mlp": _MLP, "x": corrupt.vector(), "baseline": corrupt.baseline()}),
     Entry("global_importance", refimpl.global_importance,
           lambda: {"mlp": DEEP, "X": inputs(), "target": None, "method": "integrated_gradients"},
-          {"mlp": corrupt.model(), "X": corrupt.matrix(), "target": corrupt.targets(3, none_ok=True),
+          {"mlp": _MLP, "X": corrupt.matrix(), "target": corrupt.targets(3, none_ok=True),
            "method": _METHOD}),
     Entry("layer_summary", refimpl.layer_summary, lambda: {"mlp": DEEP, "X": inputs()},
-          {"mlp": corrupt.model(), "X": corrupt.without(corrupt.matrix(), "None")}),
+          {"mlp": _MLP, "X": corrupt.without(corrupt.matrix(), "None")}),
     Entry("attribution_agreement", refimpl.attribution_agreement,
           lambda: {"a": inputs(), "b": inputs(seed=4), "top_k": 2},
           {"a": corrupt.matrix(), "b": corrupt.matrix(), "top_k": corrupt.integer(1, 4)}),
     Entry("ig_agreement", interpret.ig_agreement,
           lambda: {"original": DEEP, "compressed": M, "X": inputs(), "target": None},
-          {"original": corrupt.model() + _OTHER_WIDTHS, "compressed": corrupt.model() + _OTHER_WIDTHS,
+          {"original": _MLP + _OTHER_WIDTHS, "compressed": _MLP + _OTHER_WIDTHS,
            "X": corrupt.matrix(), "target": corrupt.targets(3, none_ok=True)}),
     Entry("format_importance_grid", interpret.format_importance_grid,
           lambda: {"importance": np.abs(inputs(1, 8)[0]), "width": 4, "decimals": 3},
