@@ -114,10 +114,11 @@ def finite_result(compute, what: str):
     Finite inputs can still be too large for float64 (weights of 1e200 multiplied through three layers): the
     arithmetic then yields inf and, from inf − inf or inf · 0, NaN. Rather than return those, or let a caller's
     ``np.seterr(all="raise")`` surface a FloatingPointError from deep inside NumPy, the overflow is refused with a
-    ``ValueError`` whose message starts with ``what`` (which should name the arguments responsible). The result may
-    be an array or nested tuples/lists of arrays (None entries are skipped).
+    ``ValueError`` whose message starts with ``what`` (which should name the arguments responsible). Underflow to a
+    subnormal or to 0 is the correctly rounded result and is never an error. The result may be an array or nested
+    tuples/lists of arrays (None entries are skipped).
     """
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         result = compute()
     if not _all_finite(result):
         raise ValueError(f"{what} overflowed float64 (a value beyond ±1.8e308 or an undefined inf − inf)")

@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from ._validate import as_float_array, as_int_array, check_choice, check_int, check_real
+from ._validate import as_float_array, as_int_array, check_choice, check_int, check_real, finite_result
 from .losses import LOSSES, UNCHECKED
 from .mlp import MLP, Buffers, backward_trace, check_inputs, check_model, forward_trace
 
@@ -45,6 +45,9 @@ def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0,
     -------
     MLP
         A new model; ``mlp`` is not modified.
+
+    Raises ``TypeError``/``ValueError`` naming the argument for bad input, and ``ValueError`` when training diverges
+    (a weight overflows float64: lr too large for the data).
     """
     X = check_inputs(mlp, X)
     if X.shape[0] == 0:
@@ -73,20 +76,24 @@ def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0,
     n = X.shape[0]
     every = max(1, epochs // 20)
     full = Buffers.allocate(mlp.sizes, min(batch_size, n))  # reused by every step: no fresh large temporaries
-    for epoch in range(epochs):
-        order = rng.permutation(n) if batch_size < n else None
-        total = 0.0
-        for start in range(0, n, batch_size):
-            rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
-            Xb = X[rows]
-            buffers = full.first_rows(Xb.shape[0])  # the last minibatch may be smaller
-            hs = forward_trace(weights, biases, Xb, out=buffers.trace)
-            batch_loss, dlogits = loss_fn(hs[-1], y[rows])
-            grads = backward_trace(weights, hs, dlogits, inputs=False, out=buffers)
-            _sgd_step(params, grads.weights + grads.biases, param_masks, velocity, lr, momentum)
-            total += batch_loss * hs[0].shape[0]
-        if progress and ((epoch + 1) % every == 0 or epoch + 1 == epochs):
-            print(f"epoch {epoch + 1}/{epochs} loss {total / n:.6f}", file=sys.stderr, flush=True)
+    def run_epochs():
+        for epoch in range(epochs):
+            order = rng.permutation(n) if batch_size < n else None
+            total = 0.0
+            for start in range(0, n, batch_size):
+                rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
+                Xb = X[rows]
+                buffers = full.first_rows(Xb.shape[0])  # the last minibatch may be smaller
+                hs = forward_trace(weights, biases, Xb, out=buffers.trace)
+                batch_loss, dlogits = loss_fn(hs[-1], y[rows])
+                grads = backward_trace(weights, hs, dlogits, inputs=False, out=buffers)
+                _sgd_step(params, grads.weights + grads.biases, param_masks, velocity, lr, momentum)
+                total += batch_loss * hs[0].shape[0]
+            if progress and ((epoch + 1) % every == 0 or epoch + 1 == epochs):
+                print(f"epoch {epoch + 1}/{epochs} loss {total / n:.6f}", file=sys.stderr, flush=True)
+        return tuple(params)
+
+    finite_result(run_epochs, "training diverged (lr too large for X and the weights of mlp): the weights")
     return MLP(weights, biases)
 
 

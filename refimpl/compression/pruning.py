@@ -11,11 +11,11 @@ import math
 
 import numpy as np
 
-from .._validate import as_int_array, check_choice, check_int, check_real
+from .._validate import as_int_array, check_choice, check_int, check_real, finite_result
 from ..losses import CHECKED, LOSSES
 from ..mlp import MLP, backward_trace, check_inputs, check_model, forward_trace
 from ..training import accuracy
-from .thresholding import round_count, smallest_mask
+from .thresholding import l1_importance, round_count, smallest_mask
 
 IMPORTANCES = ("l1", "l2", "activation", "taylor")
 SENSITIVITY_METHODS = ("neurons", "connections")
@@ -28,7 +28,7 @@ def neuron_importance(mlp, layer, kind="l1", X=None, y=None, loss=None) -> np.nd
     With ``W = weights[layer]`` (shape (n_in, n)) and ``a_j`` the neuron's activation ``relu(h @ W + b)_j``:
 
     - ``"l1"``: ``P_j = Σ_i |W[i, j]|`` over its incoming weights (the document's ``P = Σ|a_i|``), correctly
-      rounded (``math.fsum``).
+      rounded (:func:`refimpl.l1_importance`: ``inf`` only when the exact sum exceeds the float64 range).
     - ``"l2"``: ``P_j = sqrt(Σ_i W[i, j]²)``, by ``math.hypot`` of the sorted magnitudes (within 1 ulp, independent
       of the order of the inputs, no overflow of the squares).
     - ``"activation"``: ``P_j = mean over the rows of X of |a_j|`` (= the mean of ``a_j``, which is >= 0).
@@ -64,7 +64,7 @@ def neuron_importance(mlp, layer, kind="l1", X=None, y=None, loss=None) -> np.nd
         ``mlp`` is not an MLP, or an argument of the wrong kind.
     ValueError
         No hidden layer, ``layer`` out of range, unknown ``kind``, X/y/loss missing where needed or given where not
-        used, X or y malformed, or an importance that is NaN (a forward pass that overflowed).
+        used, X or y malformed, or activations or importances that overflow float64 ("activation", "taylor").
     """
     check_model(mlp)
     _check_layer(mlp, layer)
@@ -90,25 +90,23 @@ def _importances(mlp, kind, X, y, loss, kind_name: str = "kind") -> list[np.ndar
     kind = check_choice(kind, kind_name, IMPORTANCES)
     _check_needed(kind, X=X, y=y, loss=loss)
     hidden = mlp.weights[:-1]
-    if kind == "l1":
-        return [np.array([math.fsum(col) for col in np.abs(W).T.tolist()]) for W in hidden]
+    if kind == "l1":  # l1_importance: correctly rounded, inf (not fsum's OverflowError) beyond the float64 range
+        return [np.array([l1_importance(col) for col in W.T]) for W in hidden]
     if kind == "l2":
         return [np.array([math.hypot(*sorted(col)) for col in np.abs(W).T.tolist()]) for W in hidden]
     X = check_inputs(mlp, X)
     if X.shape[0] == 0:
         raise ValueError("X must hold at least one example")
-    hs = forward_trace(mlp.weights, mlp.biases, X)
+    too_large = "the weights of mlp or X are too large: the activations or importances"
+    hs = finite_result(lambda: tuple(forward_trace(mlp.weights, mlp.biases, X)), too_large)
     if kind == "activation":
-        out = [h.mean(axis=0) for h in hs[1:-1]]
-    else:
-        loss = default_loss(mlp) if loss is None else check_choice(loss, "loss", LOSSES)
-        _, dlogits = CHECKED[loss](hs[-1], as_int_array(y, "y", ndim=1))
-        # ∂L/∂h_{l+1}: the input gradient of the sub-network that starts at hidden layer l
-        out = [np.abs((hs[l + 1] * backward_trace(mlp.weights[l + 1:], hs[l + 1:], dlogits).inputs).sum(axis=0))
-               for l in range(len(hidden))]
-    if any(np.isnan(p).any() for p in out):
-        raise ValueError("an importance is NaN: the forward pass overflowed on X")
-    return out
+        return list(finite_result(lambda: tuple(h.mean(axis=0) for h in hs[1:-1]), too_large))
+    loss = default_loss(mlp) if loss is None else check_choice(loss, "loss", LOSSES)
+    _, dlogits = CHECKED[loss](hs[-1], as_int_array(y, "y", ndim=1))
+    # ∂L/∂h_{l+1}: the input gradient of the sub-network that starts at hidden layer l
+    return list(finite_result(lambda: tuple(
+        np.abs((hs[l + 1] * backward_trace(mlp.weights[l + 1:], hs[l + 1:], dlogits).inputs).sum(axis=0))
+        for l in range(len(hidden))), too_large))
 
 
 def _check_needed(kind: str, **given) -> None:

@@ -32,6 +32,7 @@ _BETA = corrupt.real(0.0, 1.0) + [("exactly 1", lambda v, d: 1.0), ("rounds to 2
 _LEVELS = [("None", lambda v, d: None), ("str", lambda v, d: "0.5"), ("NaN level", lambda v, d: [0.5, np.nan]),
            ("level above 1", lambda v, d: [1.5]), ("negative level", lambda v, d: [-0.1]),
            ("str level", lambda v, d: ["a"]), ("scalar", lambda v, d: 0.5)]
+_MLP = corrupt.model() + corrupt.overflowing_model()
 _QMODEL = corrupt.model() + [("MLP for a quantized format", lambda v, d: M)]
 
 
@@ -79,11 +80,11 @@ COMPRESSION = [
            "bits": corrupt.bits(), "count": corrupt.integer(0)}),
     Entry("neuron_importance", refimpl.neuron_importance,
           lambda: {"mlp": DEEP, "layer": 1, "kind": "taylor", "X": inputs(), "y": y3, "loss": None},
-          {"mlp": corrupt.model(), "layer": corrupt.integer(0, 1), "kind": corrupt.choice(),
+          {"mlp": _MLP, "layer": corrupt.integer(0, 1), "kind": corrupt.choice(),
            "X": corrupt.matrix(), "y": corrupt.labels(3), "loss": corrupt.choice()[1:]}),
     Entry("neuron_importance(activation)", refimpl.neuron_importance,
           lambda: {"mlp": M, "layer": 0, "kind": "activation", "X": inputs()},
-          {"X": corrupt.matrix()}),
+          {"X": corrupt.matrix(), "mlp": corrupt.overflowing_model()}),
     Entry("prune_neurons", lambda mlp, keep_ratio, importance, X: refimpl.prune_neurons(
               mlp, keep_ratio=keep_ratio, importance=importance, X=X),
           lambda: {"mlp": DEEP, "keep_ratio": 0.5, "importance": "activation", "X": inputs()},
@@ -114,7 +115,7 @@ COMPRESSION = [
               mlp, X_train, y_train, X_test, y_test, seed=seed),
           lambda: {"mlp": DEEP, "X_train": inputs(), "y_train": y3, "X_test": inputs(seed=2), "y_test": y3,
                    "seed": 0},
-          {"mlp": corrupt.model(), "X_train": corrupt.matrix(), "y_train": corrupt.labels(3),
+          {"mlp": _MLP, "X_train": corrupt.matrix(), "y_train": corrupt.labels(3),
            "X_test": corrupt.matrix(), "y_test": corrupt.labels(3), "seed": corrupt.integer(0)}),
     Entry("prune_finetune_quantize", lambda mlp, X, y, seed, keep_ratio, sparsities, scope, bits, epochs_per_step:
           compression.prune_finetune_quantize(mlp, X, y, seed=seed, keep_ratio=keep_ratio, sparsities=sparsities,

@@ -32,7 +32,8 @@ FOUNDATION = [
               mlp, X, y, loss=loss, lr=lr, epochs=epochs, momentum=momentum, batch_size=batch_size, seed=seed),
           lambda: {"mlp": M, "X": inputs(), "y": np.arange(6) % 3, "lr": 0.1, "epochs": 1, "momentum": 0.5,
                    "batch_size": 2, "loss": "softmax_cross_entropy", "seed": 0},
-          {"mlp": corrupt.model(), "X": corrupt.matrix(), "y": corrupt.labels(3), "lr": corrupt.real(0.0, None),
+          {"mlp": corrupt.model() + corrupt.overflowing_model(), "X": corrupt.matrix(), "y": corrupt.labels(3),
+           "lr": corrupt.real(0.0, None) + [("diverging", lambda v, d: 1e300)],
            "epochs": corrupt.integer(0), "momentum": corrupt.real(0.0, 1.0),
            "batch_size": corrupt.integer(1)[1:],  # None means the full batch
            "loss": corrupt.choice(), "seed": corrupt.integer(0)}),

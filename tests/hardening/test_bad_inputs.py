@@ -43,6 +43,22 @@ def test_every_entry_spoils_something():
         entry.call(**entry.good())  # the unspoiled call succeeds, so each failure above is due to the corruption
 
 
+def _subnormal(value):
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value * 2.0**-1040  # every nonzero entry becomes subnormal
+    if isinstance(value, list) and value and all(isinstance(v, np.ndarray) for v in value):
+        return [_subnormal(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.name)
+def test_subnormal_inputs_are_valid_even_under_seterr_raise(entry):
+    """The other extreme of finite input is no error: underflow is correctly rounded, whatever np.seterr says."""
+    kwargs = {k: _subnormal(v) for k, v in entry.good().items()}
+    with np.errstate(all="raise"):
+        entry.call(**kwargs)
+
+
 def test_corruptions_are_really_bad():
     """Sanity of the corruption helpers themselves: NaN lands in the array, shapes change as labelled."""
     data = st.data()
