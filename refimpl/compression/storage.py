@@ -36,6 +36,9 @@ from .quantization import Quantized
 from .quantized_model import QuantizedModel
 
 FORMATS = ("float32", "float64", "sparse", "quantized", "sparse-quantized")
+MAX_DECODED_WEIGHTS = 2 ** 26
+"""The most weight entries :func:`decode` builds (512 MiB as float64, 250 times LeNet-300-100): a few sparse bytes
+may declare an all-zero matrix of any size, so the declared sizes, not the data's length, bound the allocation."""
 MAGIC = b"RIMC"
 _FLOAT_FORMATS = ("float32", "float64", "sparse")
 _HEAD = struct.Struct("<4sBH")
@@ -95,18 +98,18 @@ def encode(model, format) -> bytes:
     parts = [_HEAD.pack(MAGIC, FORMATS.index(format), len(sizes) - 1), np.array(sizes, "<u4").tobytes()]
     for l, b in enumerate(model.biases):
         parts.append(_encode_weights(model, l, format))
-        parts.append(as_float32(b, f"biases[{l}]").tobytes())
+        parts.append(as_float32(b, f"model.biases[{l}]").tobytes())
     return b"".join(parts)
 
 
 def _encode_weights(model, l: int, format: str) -> bytes:
     if format == "float32":
-        return as_float32(model.weights[l], f"weights[{l}]").tobytes()
+        return as_float32(model.weights[l], f"model.weights[{l}]").tobytes()
     if format == "float64":
         return model.weights[l].astype("<f8").tobytes()
     if format == "sparse":
         W = model.weights[l]
-        return _encode_index(W != 0) + as_float32(W[W != 0], f"weights[{l}]").tobytes()
+        return _encode_index(W != 0) + as_float32(W[W != 0], f"model.weights[{l}]").tobytes()
     q, mask = model.weights[l], model.masks[l]
     if format == "quantized":
         if not mask.all():
@@ -147,7 +150,7 @@ class _Reader:
 
     def take(self, n: int) -> bytes:
         if self.at + n > len(self.data):
-            raise ValueError(f"data is truncated: needed {n} bytes at offset {self.at}, have {len(self.data)}")
+            raise ValueError(f"truncated: needed {n} bytes at offset {self.at}, have {len(self.data)}")
         self.at += n
         return self.data[self.at - n:self.at]
 
@@ -170,20 +173,31 @@ def decode(data) -> MLP | QuantizedModel:
         ``data`` is not bytes-like.
     ValueError
         Wrong magic, unknown format, truncated data, trailing bytes, an index block inconsistent with its layer,
-        or values that do not make a valid model.
+        sizes declaring more than ``MAX_DECODED_WEIGHTS`` weights (refused before any allocation), or values that
+        do not make a valid model.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes, got {type(data).__name__}")
-    reader = _Reader(bytes(data))
+    try:
+        return _decode(_Reader(bytes(data)))
+    except (ValueError, TypeError) as exc:  # every reason names data: a bad field, a zero width, a NaN stored...
+        raise ValueError(f"data is not a valid refimpl model: {exc}") from None
+
+
+def _decode(reader: _Reader) -> MLP | QuantizedModel:
     magic, tag, n_layers = reader.unpack(_HEAD)
     if magic != MAGIC or tag >= len(FORMATS):
-        raise ValueError("data is not a refimpl model (bad magic or format tag)")
+        raise ValueError("bad magic or format tag")
     format = FORMATS[tag]
     sizes = [int(s) for s in np.frombuffer(reader.take(4 * (n_layers + 1)), dtype="<u4")]
+    weights = sum(m * n for m, n in zip(sizes[:-1], sizes[1:], strict=True))
+    if weights > MAX_DECODED_WEIGHTS:
+        raise ValueError(f"sizes {sizes} declare {weights} weights, more than decode builds "
+                         f"(MAX_DECODED_WEIGHTS = {MAX_DECODED_WEIGHTS})")
     layers = [(_decode_weights(reader, format, (m, n)), reader.array("<f4", n))
               for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
     if reader.at != len(reader.data):
-        raise ValueError(f"data has {len(reader.data) - reader.at} trailing bytes")
+        raise ValueError(f"{len(reader.data) - reader.at} trailing bytes")
     biases = [b for _, b in layers]
     if format in _FLOAT_FORMATS:
         return MLP([w for w, _ in layers], biases)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 
 import refimpl
@@ -36,6 +38,27 @@ _MLP = corrupt.model() + corrupt.overflowing_model()
 _QMODEL = corrupt.model() + [("MLP for a quantized format", lambda v, d: M)]
 
 
+def _stored(format_tag: int, sizes, body: bytes = b"") -> bytes:
+    """Hand-written bytes of storage's layout: header (magic, format, layers, sizes) then ``body``."""
+    return struct.pack("<4sBH", b"RIMC", format_tag, len(sizes) - 1) + np.array(sizes, "<u4").tobytes() + body
+
+
+def _nan_stored(v, d):
+    data = bytearray(compression.encode(M, "float64"))
+    data[19:27] = struct.pack("<d", float("nan"))  # the first weight, after the 7 + 3·4 header bytes of (4, 5, 3)
+    return bytes(data)
+
+
+_HOSTILE_BYTES = [
+    ("bad magic", lambda v, d: b"XXXX" + v[4:]),
+    ("unknown format", lambda v, d: v[:4] + b"\x09" + v[5:]),
+    ("huge declared sizes", lambda v, d: _stored(2, [100_000, 100_000], struct.pack("<IBI", 0, 1, 0))),
+    ("sizes beyond any array", lambda v, d: _stored(2, [2**32 - 1, 2**32 - 1], struct.pack("<IBI", 0, 1, 0))),
+    ("zero input width", lambda v, d: _stored(0, [0, 3], np.zeros(3, "<f4").tobytes())),
+    ("NaN stored", _nan_stored),
+]
+
+
 def _quantized_model_parts():
     return {"weights": list(QM_PRUNED.weights), "masks": list(QM_PRUNED.masks), "biases": list(QM_PRUNED.biases)}
 
@@ -61,8 +84,7 @@ COMPRESSION = [
           {"q": corrupt.model() + [("tuple of fields", lambda v, d: (v.codes, v.lo, v.hi, v.bits, v.beta))]}),
     Entry("Quantized", refimpl.Quantized, lambda: {"codes": CODES, "lo": -1.0, "hi": 2.0, "bits": 4, "beta": 0.5},
           {"codes": corrupt.int_codes(15), "lo": corrupt.real(None, 2.0), "hi": corrupt.real(-1.0, None),
-           "bits": corrupt.integer(4, 16), "beta": _BETA},
-          names={"lo": "lo", "hi": "hi"}),
+           "bits": corrupt.integer(4, 16), "beta": _BETA}),  # bits < 4: the codes (up to 15) no longer fit
     Entry("QuantizedModel", refimpl.QuantizedModel, _quantized_model_parts,
           {"weights": corrupt.model()[:2] + [("arrays", lambda v, d: [q.codes for q in v]),
                                              ("one missing", lambda v, d: v[:-1])],
@@ -109,8 +131,7 @@ COMPRESSION = [
     Entry("encode", compression.encode, lambda: {"model": M, "format": "sparse"},
           {"model": corrupt.model() + [("QuantizedModel", lambda v, d: QM)], "format": corrupt.choice()}),
     Entry("decode", compression.decode, lambda: {"data": compression.encode(QM_PRUNED, "sparse-quantized")},
-          {"data": corrupt.data_bytes() + [("bad magic", lambda v, d: b"XXXX" + v[4:]),
-                                           ("unknown format", lambda v, d: v[:4] + b"\x09" + v[5:])]}),
+          {"data": corrupt.data_bytes() + _HOSTILE_BYTES}),
     Entry("compression_rows", lambda mlp, X_train, y_train, X_test, y_test, seed: compression.compression_rows(
               mlp, X_train, y_train, X_test, y_test, seed=seed),
           lambda: {"mlp": DEEP, "X_train": inputs(), "y_train": y3, "X_test": inputs(seed=2), "y_test": y3,
