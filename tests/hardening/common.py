@@ -15,8 +15,9 @@ import refimpl
 class Entry:
     """One public callable: a valid call (``call(**good())`` succeeds) and, per argument, what may spoil it.
 
-    ``names`` maps an argument to the word its error message must contain when it differs from the argument's own
-    name; ``covers`` names the public names this entry stands for in the read-only audit (default: ``name``).
+    ``name`` is the public name (``conformance.judge``, ``MLP.forward``); a second entry for the same function with
+    other valid arguments is named ``name(variant)``. ``names`` maps an argument to the word its error message must
+    contain when that differs from the argument's own name.
     """
 
     name: str
