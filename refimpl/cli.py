@@ -45,6 +45,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(importlib.import_module(args._module).run(args, args.command))
-    except (ValueError, TypeError, OSError) as exc:  # OSError: missing file, a directory, no permission
-        print(f"refimpl {args.command}: error: {exc}", file=sys.stderr)
+    # OSError: a missing file, a directory, no permission; MemoryError: e.g. --hidden 1000000000
+    except (ValueError, TypeError, OSError, MemoryError) as exc:
+        print(f"refimpl {args.command}: error: {exc or type(exc).__name__}", file=sys.stderr)
         return 2

@@ -75,6 +75,7 @@ BAD_ARGUMENTS = [
     (["train", "{out}", "--epochs", "1.5"], ["--epochs"]),
     (["train", "{out}", "--task", "cifar"], ["--task", "cifar"]),
     (["train"], ["out"]),
+    (["train", "{out}", "--hidden", str(10**18), "--epochs", "0", "--quiet"], ["too big"]),  # beyond any array
     (["info"], ["model"]),
     (["info", "{tmp}/missing.npz"], ["missing.npz"]),
     (["info", "{tmp}"], ["no such file"]),
@@ -115,6 +116,18 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, argv, words):
     argv = [a.format(out=out, tmp=tmp_path) for a in argv]
     refused(argv, capsys, *(w.format(out=out, tmp=tmp_path) for w in words))
     assert argv[0] != "train" or not out.exists()  # no model written after a refusal
+
+
+def test_out_of_memory_is_a_one_line_error(tmp_path, capsys, monkeypatch):
+    """--hidden 1000000000 asks for 477 GiB: NumPy's MemoryError becomes exit 2 (simulated: a real attempt could
+    meet an overcommitting kernel and the OOM killer instead)."""
+    from refimpl import commands
+
+    def no_memory(sizes, seed):
+        raise MemoryError("Unable to allocate 477. GiB for an array with shape (64, 1000000000)")
+
+    monkeypatch.setattr(commands.MLP, "init", no_memory)
+    refused(["train", tmp_path / "m.npz", "--hidden", "1000000000", "--quiet"], capsys, "Unable to allocate")
 
 
 # --- refimpl info on hostile model files ----------------------------------------------------------------------------
