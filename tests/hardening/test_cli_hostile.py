@@ -8,10 +8,14 @@ go through ``refimpl info`` and ``refimpl verify``.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from refimpl import cli, save
 from refimpl.conformance import reference_candidate
@@ -20,6 +24,7 @@ from refimpl.conformance.vectors import PACKAGED
 from ..test_conformance_vectors import _copy_with
 from ..test_io import good_members, npy, write_zip
 from .common import M
+from .test_bad_inputs import TRIED
 
 CALLS: list = []
 
@@ -116,6 +121,56 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, argv, words):
     argv = [a.format(out=out, tmp=tmp_path) for a in argv]
     refused(argv, capsys, *(w.format(out=out, tmp=tmp_path) for w in words))
     assert argv[0] != "train" or not out.exists()  # no model written after a refusal
+
+
+def _not_a_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False
+
+
+_TEXT = st.text(max_size=8).filter(_not_a_number).map(lambda t: "=" + t)  # "--opt=-x" keeps argparse from reading
+_NEGATIVE = st.integers(max_value=-1).map(str)                            # a value as an option of its own
+_NOT_POSITIVE = st.integers(max_value=0).map(str)
+_NON_FINITE = st.sampled_from(["nan", "inf", "-inf", "NaN", "1e999"])
+_NEGATIVE_REAL = st.floats(max_value=-1e-300, allow_nan=False).map(repr)
+_OPTIONS = {  # (command line before the option, option, invalid values): every value is refused before any work
+    "demo --seed": (["demo", "--quiet"], "--seed", _NEGATIVE | _TEXT),
+    "train --lr": (["train", "{out}", "--quiet"], "--lr", _NEGATIVE_REAL | _NON_FINITE | st.just("0") | _TEXT),
+    "train --epochs": (["train", "{out}", "--quiet"], "--epochs", _NEGATIVE | _TEXT),
+    "train --batch-size": (["train", "{out}", "--quiet"], "--batch-size", _NOT_POSITIVE | _TEXT),
+    "train --momentum": (["train", "{out}", "--quiet"], "--momentum",
+                         _NEGATIVE_REAL | _NON_FINITE | st.floats(1.0, 1e300).map(repr) | _TEXT),
+    "train --hidden": (["train", "{out}", "--quiet"], "--hidden", _NEGATIVE | _TEXT),
+    "check --max-examples": (CHECK[:3], "--max-examples", _NOT_POSITIVE | _TEXT),
+    "check --rtol": (CHECK, "--rtol", _NEGATIVE_REAL | _NON_FINITE | _TEXT),
+    "check --time-limit": (CHECK, "--time-limit", _NEGATIVE_REAL | _NON_FINITE | st.just("0") | _TEXT),
+    "verify --atol": (VERIFY, "--atol", _NEGATIVE_REAL | _NON_FINITE | _TEXT),
+    "bench --rounds": (["bench", "--quiet"], "--rounds", _NOT_POSITIVE | _TEXT),
+    "bench --threads": (["bench", "--quiet"], "--threads", _NOT_POSITIVE | _TEXT),
+}
+
+
+@settings(max_examples=120)
+@given(data=st.data())
+def test_random_bad_option_values_exit_2(tmp_path_factory, data):
+    """Hypothesis picks a subcommand option and an invalid value for it: always exit 2 and one line on stderr."""
+    label = data.draw(st.sampled_from(sorted(_OPTIONS)), label="option")
+    before, option, values = _OPTIONS[label]
+    value = data.draw(values, label="value")
+    out = tmp_path_factory.mktemp("cli") / "m.npz"
+    argv = [a.format(out=out) for a in before] + ([option + value] if value.startswith("=") else [option, value])
+    TRIED[f"cli {label}"] += 1
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()) as stdout, contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(argv)
+        except SystemExit as exc:
+            code = exc.code
+    assert code == 2 and stdout.getvalue() == "" and len(err.getvalue().splitlines()) == 1, (argv, err.getvalue())
+    assert not out.exists()
 
 
 def test_out_of_memory_is_a_one_line_error(tmp_path, capsys, monkeypatch):
