@@ -76,6 +76,7 @@ def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0,
     n = X.shape[0]
     every = max(1, epochs // 20)
     full = Buffers.allocate(mlp.sizes, min(batch_size, n))  # reused by every step: no fresh large temporaries
+
     def run_epochs():
         for epoch in range(epochs):
             order = rng.permutation(n) if batch_size < n else None
