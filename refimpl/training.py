@@ -163,12 +163,20 @@ def predict(mlp, X) -> np.ndarray:
     return logits.argmax(axis=1).astype(np.int64)
 
 
+def default_loss(mlp) -> str:
+    """The loss for ``mlp``'s output: the binary loss for one output, softmax cross-entropy otherwise."""
+    return "binary_cross_entropy_with_logits" if mlp.sizes[-1] == 1 else "softmax_cross_entropy"
+
+
 def accuracy(mlp, X, y) -> float:
-    """Fraction of rows of ``X`` whose predicted label equals ``y`` (a float in [0, 1]; X must be non-empty)."""
+    """Fraction of rows of ``X`` whose predicted label equals ``y``: a float in [0, 1], exact as a ratio of counts.
+
+    ``X`` must be non-empty and ``y`` must hold labels the model can predict (0 or 1 for one output, ``[0, k)`` for
+    ``k`` outputs): a label it could never predict is a ``ValueError``, not a silent miss.
+    """
     pred = predict(mlp, X)
     y = as_int_array(y, "y", ndim=1)
-    if y.shape != pred.shape:
-        raise ValueError(f"y must have shape {pred.shape} to match X, got {y.shape}")
     if pred.size == 0:
         raise ValueError("X must hold at least one example to measure accuracy")
+    check_labels(y, pred.shape[0], mlp.sizes[-1], default_loss(mlp))
     return float(np.mean(pred == y))

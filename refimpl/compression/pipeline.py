@@ -10,8 +10,8 @@ import numpy as np
 
 from .._validate import as_int_array, check_choice, check_int
 from ..mlp import check_inputs
-from ..training import accuracy, check_labels, train
-from .pruning import SCOPES, check_fractions, default_loss, prune_connections, prune_neurons
+from ..training import accuracy, check_labels, default_loss, train
+from .pruning import SCOPES, check_fractions, prune_connections, prune_neurons
 from .quantization import check_bits_beta
 from .quantized_model import QuantizedModel, quantize_model
 from .storage import decode, encode
@@ -126,7 +126,7 @@ def prune_finetune_quantize(mlp, X, y, *, seed, keep_ratio, sparsities, scope, b
     3. ``quantize_model(model, bits)``: the nonzero weights only, so no pruned weight comes back.
 
     Fine-tuning is :func:`refimpl.train` with ``FINETUNE``'s lr, batch size and momentum, ``epochs_per_step``
-    epochs, the shuffle seeded by ``seed``, and the loss of :func:`.pruning.default_loss`. Every argument is
+    epochs, the shuffle seeded by ``seed``, and the loss of :func:`refimpl.training.default_loss`. Every argument is
     checked before any training (``TypeError``/``ValueError`` naming it, as in the functions called);
     ``sparsities`` is a sequence of numbers in [0, 1], ``epochs_per_step`` an int >= 0.
 

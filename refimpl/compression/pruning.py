@@ -14,7 +14,7 @@ import numpy as np
 from .._validate import as_int_array, check_choice, check_int, check_real, finite_result
 from ..losses import CHECKED, LOSSES
 from ..mlp import MLP, backward_trace, check_inputs, check_model, forward_trace
-from ..training import accuracy
+from ..training import accuracy, default_loss
 from .thresholding import l1_importance, round_count, smallest_mask
 
 IMPORTANCES = ("l1", "l2", "activation", "taylor")
@@ -117,11 +117,6 @@ def _check_needed(kind: str, **given) -> None:
             raise ValueError(f"importance {kind!r} needs {name}")
         if name not in needs + optional and value is not None:
             raise ValueError(f"importance {kind!r} does not use {name}; pass {name}=None")
-
-
-def default_loss(mlp) -> str:
-    """The loss for ``mlp``'s output: the binary loss for one output, softmax cross-entropy otherwise."""
-    return "binary_cross_entropy_with_logits" if mlp.sizes[-1] == 1 else "softmax_cross_entropy"
 
 
 def _exactly_one(**given):

@@ -40,7 +40,7 @@ FOUNDATION = [
     Entry("predict", refimpl.predict, lambda: {"mlp": BINARY, "X": inputs()},
           {"mlp": corrupt.model(), "X": corrupt.matrix(empty=False)}),
     Entry("accuracy", refimpl.accuracy, lambda: {"mlp": M, "X": inputs(), "y": np.arange(6) % 3},
-          {"mlp": corrupt.model(), "X": corrupt.matrix(), "y": corrupt.labels(3)[:3] + corrupt.labels(3)[6:]}),
+          {"mlp": corrupt.model(), "X": corrupt.matrix(), "y": corrupt.labels(3)}),
     Entry("save", lambda mlp, path: refimpl.save(mlp, path), lambda: {"mlp": M, "path": saved_model_path()},
           {"mlp": corrupt.model(), "path": [("None", lambda v, d: None), ("int", lambda v, d: 3)]}),
     Entry("load", refimpl.load, lambda: {"path": saved_model_path()},
