@@ -13,6 +13,7 @@ Everything is deterministic for a ``--seed``: ``refimpl demo --seed 0 --json`` p
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import numpy as np
@@ -88,6 +89,8 @@ def format_table(result: dict) -> str:
 
 
 def run(args, name: str) -> int:
+    if args.plots:
+        os.makedirs(args.plots, exist_ok=True)  # a bad --plots DIR fails now, not after the whole job
     result, models = run_demo(args.seed, progress=not args.quiet)
     if args.plots:
         result["plots"] = _plots(args.plots, models)

@@ -73,6 +73,7 @@ BAD_ARGUMENTS = [
     (["demo", "--seed", "1.5"], ["--seed"]),
     (["demo", "--seed", "-1", "--quiet"], ["seed"]),  # --quiet: no progress line before the error
     (["demo", "--no-such-flag"], ["--no-such-flag"]),
+    (["demo", "--quiet", "--plots", "{tmp}/file/inside-a-file"], ["inside-a-file"]),  # refused before training
     (["train", "{out}", "--lr", "nan"], ["lr"]),
     (["train", "{out}", "--lr", "inf"], ["lr"]),
     (["train", "{out}", "--momentum", "nan"], ["momentum"]),
@@ -118,6 +119,8 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, argv, words):
     out = tmp_path / "m.npz"
     if "{out}/inside-a-file" in argv:
         out.write_bytes(b"a file, not a directory")
+    if "{tmp}/file/inside-a-file" in argv:
+        (tmp_path / "file").write_bytes(b"a file, not a directory")
     argv = [a.format(out=out, tmp=tmp_path) for a in argv]
     refused(argv, capsys, *(w.format(out=out, tmp=tmp_path) for w in words))
     assert argv[0] != "train" or not out.exists()  # no model written after a refusal
