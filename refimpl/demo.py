@@ -27,7 +27,10 @@ from .training import accuracy, predict, train
 # The demo's model and training recipe (documented in the README).
 DEMO_HIDDEN = (256,)
 DEMO_TRAINING = {"lr": 0.05, "epochs": 40, "batch_size": 32, "momentum": 0.9}
-COLUMNS = ("method", "setting", "accuracy", "delta_accuracy", "nonzero_weights", "bytes", "ratio", "ig_agreement")
+# The compressed models shown beside the baseline in --plots, with short titles: by (method, setting) or by method.
+PLOTTED = {("quantize", "bits=4"): "quantized, 4 bits", ("prune_neurons", "keep_ratio=0.25"): "25% of neurons",
+           "pipeline:neurons": "pipeline: neurons", "pipeline:connections": "+ connections",
+           "pipeline": "+ 5 bits (final)"}
 
 
 def add_arguments(parser, name: str) -> None:
@@ -47,7 +50,8 @@ def train_baseline(seed: int, progress: bool = False):
 
 
 def run_demo(seed: int = 0, progress: bool = False) -> tuple[dict, dict]:
-    """Run the whole job; return ``(result, models)``: the JSON-able result and each row's model by row label."""
+    """Run the whole job; return ``(result, models)``: the JSON-able result and each row's model, keyed by
+    ``(method, setting)`` (plus ``"baseline"``, and ``"_data"``: the test inputs and their targets)."""
     say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     say(f"training the baseline {(64, *DEMO_HIDDEN, 10)} (seed {seed})")
     mlp, X_train, X_test, y_train, y_test = train_baseline(seed, progress)
@@ -59,7 +63,7 @@ def run_demo(seed: int = 0, progress: bool = False) -> tuple[dict, dict]:
     for row in rows:
         model = row.pop("model")
         row["ig_agreement"] = ig_agreement(mlp, model, X_test, target)
-        models[f"{row['method']} {row['setting']}"] = model
+        models[row["method"], row["setting"]] = model
     importance = global_importance(mlp, X_test, target, method="integrated_gradients")
     result = {
         "dataset": "digits (UCI optical recognition of handwritten digits, 1797 8x8 images)",
@@ -116,8 +120,11 @@ def _plots(directory: str, models: dict):
     from .plots import PlotsUnavailable, write_attribution_plots
 
     X_test, target = models.pop("_data")
-    chosen = {name: m for name, m in models.items() if name == "baseline" or name.startswith("pipeline")
-              or name.startswith("quantize bits=4") or name.startswith("prune_neurons keep_ratio=0.25")}
+    chosen = {"baseline": models.pop("baseline")}
+    for (method, setting), model in models.items():
+        label = PLOTTED.get((method, setting), PLOTTED.get(method))
+        if label:
+            chosen[label] = model
     try:
         return write_attribution_plots(directory, chosen, X_test, target)
     except PlotsUnavailable as exc:
