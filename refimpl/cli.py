@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # name -> (module, one-line help)
@@ -44,7 +45,12 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(importlib.import_module(args._module).run(args, args.command))
+        status = int(importlib.import_module(args._module).run(args, args.command))
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:  # the reader went away (`refimpl check --list | head`): stop without a traceback, with
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the status of a process killed by SIGPIPE
+        return 128 + 13
     # OSError: a missing file, a directory, no permission; MemoryError: e.g. --hidden 1000000000
     except (ValueError, TypeError, OSError, MemoryError) as exc:
         print(f"refimpl {args.command}: error: {exc or type(exc).__name__}", file=sys.stderr)

@@ -175,3 +175,14 @@ def test_demo_text_output(demo_run, capsys, monkeypatch):
     code, out, _ = run(["demo", "--quiet"], capsys)
     assert code == 0 and out.startswith(f"digits: {result['split']['train']} train")
     assert demo.format_table(result) in out and "global importance" in out
+
+
+def test_a_reader_that_goes_away_gets_no_traceback():
+    """`refimpl check --list | head`: the pipe closes before the listing is written; the command ends with the
+    status of a process killed by SIGPIPE (141) and nothing on stderr."""
+    proc = subprocess.Popen([sys.executable, "-m", "refimpl", "check", "--list"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()  # before the interpreter has even imported refimpl
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert err == ""
