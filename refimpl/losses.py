@@ -1,7 +1,10 @@
 """Loss functions on logits, each returning ``(mean loss over the batch, ∂loss/∂logits)``.
 
-Both are written so that no intermediate overflows for any finite logits (tested at ±1e4 and ±1e300): softmax uses
-the max-shift ``z - max(z)``, the sigmoid loss uses ``max(z, 0) - z·y + log1p(exp(-|z|))``.
+Both are written so that nothing overflows for any finite logits (tested at ±1e4, ±1e300 and ±1e308, with every
+floating-point warning an error): softmax uses the max-shift ``z - max(z)``, the sigmoid loss uses
+``max(z, 0) - z·y + log1p(exp(-|z|))``, and the batch mean never overflows when the mean itself is a float64. The one
+value beyond float64 is a loss whose exact value exceeds ±1.8e308 (``z = [1e308, −1e308]`` with label 1 has loss
+2e308): it is returned as ``inf``, the correctly rounded value, with its exact, finite gradient; never NaN.
 
 Accuracy (tests/test_losses.py checks it against 60-digit decimal closed forms):
 
@@ -45,6 +48,8 @@ def softmax_cross_entropy(logits, y) -> tuple[float, np.ndarray]:
     Returns
     -------
     (float, ndarray of shape (n, k))
+        The loss is ``inf`` only when its exact value exceeds the float64 range (logits more than 1.8e308 apart);
+        the gradient is always finite.
 
     Raises ``ValueError`` for an empty batch, non-finite logits, mismatched lengths or a label outside [0, k).
     """
@@ -57,17 +62,29 @@ def softmax_cross_entropy(logits, y) -> tuple[float, np.ndarray]:
 # Underflow (a result below the smallest normal float, rounded to a subnormal or to 0) is the correctly rounded
 # answer wherever it happens in these two losses — e^{-800}, a probability of 1e-310 divided by n — so the unchecked
 # computations run under errstate(under="ignore"): callers with np.seterr(all="raise") get no spurious error.
-# Overflow and invalid operations cannot happen for finite logits (the max shift, exp(-|z|) <= 1).
+# Overflow can only happen where the exact value is beyond float64: a shift z - max(z) below -1.8e308 (its exp is
+# 0, as exactly rounded) and a per-example loss above 1.8e308 (inf, as exactly rounded); _mean keeps a representable
+# mean of such terms from overflowing in the sum.
 
 
-@np.errstate(under="ignore")
+def _mean(terms: np.ndarray) -> float:
+    """``np.mean(terms)`` of nonnegative terms; where the sum overflows but the mean does not, the mean of the halves
+    doubled (halving and doubling are exact in the normal range, so the rounding is that of the plain mean)."""
+    with np.errstate(over="ignore"):
+        mean = np.mean(terms)
+        if np.isinf(mean) and np.isfinite(terms).all():
+            mean = np.mean(terms / 2.0) * 2.0
+    return float(mean)
+
+
+@np.errstate(under="ignore", over="ignore")
 def softmax_cross_entropy_unchecked(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     n = logits.shape[0]
     shifted = logits - logits.max(axis=1, keepdims=True)  # the max shift: exp never overflows
     exp = np.exp(shifted)
     total = exp.sum(axis=1, keepdims=True)
     rows = np.arange(n)
-    loss = float(np.mean(np.log(total[:, 0]) - shifted[rows, y]))
+    loss = _mean(np.log(total[:, 0]) - shifted[rows, y])
     grad = exp / total
     grad[rows, y] -= 1.0
     grad /= n
@@ -88,6 +105,10 @@ def binary_cross_entropy_with_logits(logits, y) -> tuple[float, np.ndarray]:
     Returns
     -------
     (float, ndarray of shape (n, 1))
+        The loss is finite for every finite logit (each term is at most ``|z_i|``); the gradient always is.
+
+    Raises ``ValueError`` for an empty batch, non-finite logits, a shape other than (n, 1), mismatched lengths or a
+    label other than 0 and 1.
     """
     logits, y = _check_batch(logits, y, 1)
     if not np.isin(y, (0, 1)).all():
@@ -100,7 +121,7 @@ def binary_cross_entropy_unchecked(logits: np.ndarray, y: np.ndarray) -> tuple[f
     z = logits[:, 0]
     e = np.exp(-np.abs(z))  # in [0, 1]: never overflows
     sigmoid = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    loss = float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(e)))
+    loss = _mean(np.maximum(z, 0.0) - z * y + np.log1p(e))
     grad = ((sigmoid - y) / z.shape[0])[:, None]
     return loss, grad
 

@@ -135,6 +135,23 @@ def test_binary_stability_at_huge_logits(big):
         assert np.array_equal(grad[:, 0], [0.0, 0.0, 0.25, -0.25])
 
 
+def test_losses_at_the_top_of_the_float64_range():
+    """Logits near 1.8e308: no warning, no NaN. A mean of representable per-example losses is returned even where
+    their sum overflows (two losses of 1.7e308 average to 1.7e308); a loss whose exact value exceeds float64
+    (log(e^1e308 + e^-1e308) + 1e308 ≈ 2e308) is inf, the correctly rounded value, with its exact gradient."""
+    top = 1.7e308
+    with strict(), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, grad = binary_cross_entropy_with_logits([[top], [top]], [0, 0])
+        assert loss == top and np.array_equal(grad, [[0.5], [0.5]])
+        loss, grad = softmax_cross_entropy([[top, 0.0], [top, 0.0]], [1, 1])  # each term: top + log(1 + e^-top)
+        assert loss == top and np.array_equal(grad, [[0.5, -0.5], [0.5, -0.5]])
+        loss, grad = softmax_cross_entropy([[1e308, -1e308]], [0])
+        assert loss == 0.0 and np.array_equal(grad, [[0.0, 0.0]])
+        loss, grad = softmax_cross_entropy([[1e308, -1e308]], [1])
+        assert loss == np.inf and np.array_equal(grad, [[1.0, -1.0]])
+
+
 # --- inputs ----------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fn, logits, y", [
