@@ -85,6 +85,17 @@ def test_guide_float_facts():
     assert not near_integer_boundary(0.3, 3, 0).item()
 
 
+def test_zero_dimensional_inputs_give_zero_dimensional_arrays():
+    """Every array function keeps the shape of its input, 0-d included (an ndarray, not a NumPy scalar)."""
+    for fn in (floor_quantize, floor_quantize_exact):
+        out = fn(np.float64(2.75), 3.0, -0.5)
+        assert type(out) is np.ndarray and out.shape == () and out.dtype == np.int64
+        assert out.item() == math.floor(3.0 * 2.75 - 0.5)
+    q = quantize(np.float64(-7.25), 5)
+    back = dequantize(q)
+    assert q.codes.shape == () and type(back) is np.ndarray and back.shape == () and back.item() == -7.25
+
+
 def test_floor_of_negatives_goes_toward_minus_infinity():
     assert floor_quantize([-0.5, -1.0, -1e-300, 0.0, -0.0], 1.0, 0.0).tolist() == [-1, -1, -1, 0, 0]
     assert floor_quantize_exact([-0.5, -1e-300], 1.0, 0.0).tolist() == [-1, -1]

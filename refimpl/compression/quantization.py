@@ -103,7 +103,7 @@ def floor_quantize(w_tilde, alpha, beta) -> np.ndarray:
         y = np.floor(alpha * w_tilde + beta)
     if not (np.abs(y) < _INT64_LIMIT).all():  # also catches inf and NaN from an overflowing product
         raise ValueError("alpha * w_tilde + beta must be finite with a floor inside the int64 range (|x| < 2^63)")
-    return y.astype(np.int64)
+    return np.asarray(y.astype(np.int64))  # asarray: a 0-d w̃ gives a 0-d array, not a NumPy scalar
 
 
 def floor_quantize_exact(w_tilde, alpha, beta) -> np.ndarray:
@@ -291,4 +291,4 @@ def dequantize(q) -> np.ndarray:
         raise TypeError(f"q must be a refimpl.Quantized, got {type(q).__name__}")
     alpha = float(q.alpha)
     c = q.codes.astype(np.float64)
-    return q.lo * ((alpha - c) / alpha) + q.hi * (c / alpha)
+    return np.asarray(q.lo * ((alpha - c) / alpha) + q.hi * (c / alpha))  # 0-d codes: a 0-d array, not a scalar
