@@ -134,6 +134,17 @@ def test_keep_ratio_keeps_the_top_count_ties_to_lower_index(mlp, keep_ratio):
             assert np.array_equal(pruned.biases[l], mlp.biases[l][kept[l]])
 
 
+@given(mlp=dyadic_mlps(dead=True, max_width=8), pick=st.integers(0, 2**16), nudge=st.sampled_from([-1, 0, 1]))
+def test_eps_keeps_exactly_the_neurons_above_eps(mlp, pick, nudge):
+    """ε is drawn from the exact importances themselves (then one ulp either side), so P_j == ε is exercised."""
+    exact = [[exact_l1(W[:, j]) for j in range(W.shape[1])] for W in mlp.weights[:-1]]
+    values = sorted({p for P in exact for p in P}) or [0.0]
+    eps = values[pick % len(values)]
+    eps = max(0.0, float(np.nextafter(eps, nudge * np.inf))) if nudge else eps
+    _, kept = prune_neurons(mlp, eps=eps)  # the MLP's arrays are read-only: nothing can write into them
+    assert [k.tolist() for k in kept] == [[j for j, p in enumerate(P) if p > eps] for P in exact]
+
+
 def test_equal_importances_keep_the_lower_indices():
     W0 = np.array([[1.0, -1.0, 1.0, 2.0, -1.0]])  # P = [1, 1, 1, 2, 1]
     mlp = MLP([W0, np.ones((5, 1))], [np.zeros(5), np.zeros(1)])
