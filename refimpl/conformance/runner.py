@@ -1,5 +1,7 @@
 """Calling a candidate safely: read-only copies of the inputs, a per-call time limit, every misbehaviour turned
-into a failure of a named clause instead of a crash of the checker.
+into a failure of a named clause instead of a crash of the checker. A candidate that raises (``SystemExit`` from
+``sys.exit`` included) fails ``common.returns``; only ``KeyboardInterrupt`` goes through, so Ctrl-C still stops a
+check.
 
 Time limit. Each call may take at most ``time_limit`` seconds (``TIME_LIMIT`` = 2 s by default; a candidate that
 runs longer is reported under ``common.time-limit`` and the search stops there, without shrinking). No process is
@@ -96,7 +98,7 @@ class Runner:
             value = self._call_signal(frozen) if self._use_signal else self._call_thread(frozen)
         except _TimeUp:
             return Outcome(None, "common.time-limit", f"the call did not return within {self.time_limit:g} s")
-        except Exception as exc:  # noqa: BLE001 - any exception of the candidate is a finding, not a crash
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the candidate's exception (sys.exit too) is a finding
             text = f"{type(exc).__name__}: {exc}"
             if isinstance(exc, ValueError) and "read-only" in str(exc):
                 return Outcome(None, "common.no-mutation", f"the candidate tried to write to an input ({text})")
@@ -137,5 +139,5 @@ def _serve(candidate, jobs: queue.Queue, results: queue.Queue) -> None:
     while (args := jobs.get()) is not None:
         try:
             results.put((True, candidate(*args)))
-        except Exception as exc:  # noqa: BLE001 - handed back to the checker's thread
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - handed back to the checker's thread
             results.put((False, exc))

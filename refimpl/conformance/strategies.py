@@ -67,16 +67,22 @@ def _l1_importance(draw):
 _MAGNITUDES = st.lists(st.one_of(st.sampled_from([1.0, 0.5, 0.0, 2.0, TINY]), _finite(0, 10)), min_size=1, max_size=3)
 _PICK = st.tuples(st.integers(0, 2), st.booleans())  # which magnitude of the pool, negative or not
 _HALVES = st.integers(0, 7)  # sparsity (2j + 1) / 2n: sparsity * n ends in .5
+# Longer vectors too: an unstable sort (np.argsort's default kind) reorders ties mostly beyond 8 entries.
+_PRUNE_SHAPE = st.sampled_from([s for s in SHAPES if math.prod(s) > 0] + [(16,), (4, 8)])
 
 
 @st.composite
 def _prune_smallest(draw):
-    shape = draw(_SHAPE_NONEMPTY)
+    shape = draw(_PRUNE_SHAPE)
     n = math.prod(shape)
     pool = draw(_MAGNITUDES)  # few magnitudes: ties in |w| are common
     w = [pool[i % len(pool)] * (-1.0 if negative else 1.0) for i, negative in (draw(_PICK) for _ in range(n))]
-    kind = draw(st.sampled_from(["half", "edge", "any"]))
-    if kind == "half":
+    kind = draw(st.sampled_from(["half", "edge", "any", "tie", "tie"]))
+    mags = np.sort(np.abs(w))
+    cuts = [k for k in range(1, n) if mags[k - 1] == mags[k] != 0.0]  # the count cuts through a nonzero tie
+    if kind == "tie" and cuts:  # only there does the tie rule change the output (pruning a 0 leaves 0)
+        sparsity = draw(st.sampled_from(cuts)) / n
+    elif kind == "half":
         sparsity = (2 * (draw(_HALVES) % n) + 1) / (2 * n)
     else:
         sparsity = draw(st.sampled_from([0.0, 1.0, 0.5]) if kind == "edge" else st.floats(0.0, 1.0))
