@@ -4,6 +4,7 @@ checked by direct evaluation), connection pruning (brute-force sorting), sensiti
 from __future__ import annotations
 
 import math
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -316,3 +317,15 @@ def test_nan_in_the_model_cannot_exist_and_nan_inputs_are_refused():
     with pytest.raises(ValueError, match="X"):
         prune_neurons(_M, keep_ratio=0.5, importance="activation", X=np.full((3, 4), np.nan))
     assert math.isfinite(float(neuron_importance(_M, 0, "l2").sum()))
+
+
+def test_an_overflowing_fold_is_refused_with_the_models_name_and_no_warning():
+    """A dead neuron with bias 1e200 feeding 1e200 folds to 1e400: a ValueError naming mlp (not "biases[1] must be
+    finite" from the constructor, and no RuntimeWarning), from every entry that folds."""
+    mlp = MLP([np.array([[0.0, 1.0]]), np.array([[1e200], [1.0]])], [np.array([1e200, 0.0]), np.zeros(1)])
+    with np.errstate(all="raise"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for call in (lambda: prune_neurons(mlp, keep_ratio=0.5), lambda: prune_neurons(mlp, eps=0.0),
+                     lambda: sensitivity(mlp, np.ones((1, 1)), [0], method="neurons", levels=[0.5])):
+            with pytest.raises(ValueError, match="mlp are too large: folding"):
+                call()

@@ -170,7 +170,7 @@ def prune_neurons(mlp, *, keep_ratio=None, eps=None, importance="l1", X=None, y=
     ------
     TypeError, ValueError
         Both or neither of keep_ratio/eps; keep_ratio outside [0, 1]; eps negative; not finite; the errors of
-        :func:`neuron_importance`.
+        :func:`neuron_importance`; a folded bias that overflows float64 (finite but huge parameters).
     """
     check_model(mlp)
     _check_layer(mlp, 0)
@@ -194,9 +194,16 @@ def remove_neurons(mlp: MLP, kept) -> MLP:
     for l, keep in enumerate(kept):
         removed = np.setdiff1d(np.arange(W[l].shape[1]), keep)
         dead = removed[~W[l][:, removed].any(axis=0)]
-        b[l + 1] = b[l + 1] + np.maximum(b[l][dead], 0.0) @ W[l + 1][dead, :]
+        b[l + 1] = _fold(b[l + 1], b[l][dead], W[l + 1][dead, :], l)
         W[l], b[l], W[l + 1] = W[l][:, keep], b[l][keep], W[l + 1][keep, :]
     return MLP(W, b)
+
+
+def _fold(b_next: np.ndarray, b_dead: np.ndarray, rows: np.ndarray, l: int) -> np.ndarray:
+    """``b_{l+1} + relu(b_dead) @ W_{l+1}[dead, :]``, refusing overflow (finite parameters can be too large)."""
+    return finite_result(lambda: b_next + np.maximum(b_dead, 0.0) @ rows,
+                         f"the parameters of mlp are too large: folding the removed constant neurons of hidden layer "
+                         f"{l} into biases[{l + 1}]")
 
 
 def prune_connections(mlp, *, sparsity=None, eps=None, scope="layer"):
