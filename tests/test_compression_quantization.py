@@ -96,6 +96,25 @@ def test_zero_dimensional_inputs_give_zero_dimensional_arrays():
     assert q.codes.shape == () and type(back) is np.ndarray and back.shape == () and back.item() == -7.25
 
 
+def test_subnormal_results_are_not_errors_under_seterr_raise():
+    """Underflow to a subnormal or to 0 is the correctly rounded answer: no FloatingPointError under
+    np.errstate(all="raise") (each of these raised one). Oracles: exact rationals and the documented endpoints."""
+    tiny = [5e-324, 0.0, 1e-323]
+    with np.errstate(all="raise"):
+        assert floor_quantize([5e-324], 1e-308, 0.5).tolist() == [0]  # 5e-324·1e-308 + ½ = ½ + (below one ulp)
+        assert near_integer_boundary([5e-324], 1e-308, 0.5).tolist() == [False]
+        w = [0.0, 1e-300, 1e300]
+        exact = [Fraction(x) / Fraction(1e300) for x in w]
+        out = minmax_normalize(w).tolist()  # 1e-300/1e300 underflows to 0, within half the smallest subnormal
+        bound = [Fraction(U) * e + Fraction(1, 2 ** 1075) for e in exact]
+        assert all(abs(Fraction(o) - e) <= b for o, e, b in zip(out, exact, bound, strict=True))
+        q = quantize(tiny, 16)
+        back = dequantize(q)
+        assert (q.lo, q.hi) == (0.0, 1e-323) and back[1] == 0.0 and back[2] == 1e-323
+        qm = quantize_model(MLP([np.array([[5e-324, 1.0]]), np.ones((2, 1))], [np.array([1e-310, 0.0]), [0.0]]), 8)
+        assert qm.biases[0].tolist() == [0.0, 0.0]  # 1e-310 rounds to float32 zero (it is stored as float32)
+
+
 def test_floor_of_negatives_goes_toward_minus_infinity():
     assert floor_quantize([-0.5, -1.0, -1e-300, 0.0, -0.0], 1.0, 0.0).tolist() == [-1, -1, -1, 0, 0]
     assert floor_quantize_exact([-0.5, -1e-300], 1.0, 0.0).tolist() == [-1, -1]

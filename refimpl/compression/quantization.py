@@ -64,7 +64,8 @@ def minmax_normalize(w) -> np.ndarray:
         span = hi - lo
     if not np.isfinite(span):
         raise ValueError(f"w spans [{lo}, {hi}], whose width overflows float64; rescale w first")
-    return (w - lo) / span
+    with np.errstate(under="ignore"):  # a quotient below 2^-1022 is correctly rounded to a subnormal: not an error
+        return (w - lo) / span
 
 
 def floor_quantize(w_tilde, alpha, beta) -> np.ndarray:
@@ -99,7 +100,7 @@ def floor_quantize(w_tilde, alpha, beta) -> np.ndarray:
         (``|⌊α·w̃ + β⌋| < 2^63`` is required).
     """
     w_tilde, alpha, beta = _check_floor_arguments(w_tilde, alpha, beta)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # underflow is correctly rounded
         y = np.floor(alpha * w_tilde + beta)
     if not (np.abs(y) < _INT64_LIMIT).all():  # also catches inf and NaN from an overflowing product
         raise ValueError("alpha * w_tilde + beta must be finite with a floor inside the int64 range (|x| < 2^63)")
@@ -146,7 +147,7 @@ def near_integer_boundary(w_tilde, alpha, beta, ulps=FLOOR_ULP_WINDOW) -> np.nda
     """
     w_tilde, alpha, beta = _check_floor_arguments(w_tilde, alpha, beta)
     ulps = Fraction(check_real(ulps, "ulps", lo=0.0))
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
         scale = np.maximum(np.abs(alpha * w_tilde), abs(beta))
     a, b = Fraction(alpha), Fraction(beta)
     out = []
@@ -291,4 +292,5 @@ def dequantize(q) -> np.ndarray:
         raise TypeError(f"q must be a refimpl.Quantized, got {type(q).__name__}")
     alpha = float(q.alpha)
     c = q.codes.astype(np.float64)
-    return np.asarray(q.lo * ((alpha - c) / alpha) + q.hi * (c / alpha))  # 0-d codes: a 0-d array, not a scalar
+    with np.errstate(under="ignore"):  # lo or hi near the subnormal range: the rounded products are the answer
+        return np.asarray(q.lo * ((alpha - c) / alpha) + q.hi * (c / alpha))  # 0-d codes: 0-d array, not scalar
