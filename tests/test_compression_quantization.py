@@ -220,6 +220,7 @@ def test_pack_extremes_of_every_width():
         codes = [0, 2**bits - 1, 1, 2**bits - 1]
         assert unpack_codes(pack_codes(codes, bits), bits, 4).tolist() == codes
     assert pack_codes([], 5) == b"" and unpack_codes(b"", 5, 0).tolist() == []
+    assert pack_codes([1.0, 3.0], 2) == pack_codes([1, 3], 2) == bytes([0b1101])  # whole floats count as integers
 
 
 @pytest.mark.parametrize("call, exc, match", [

@@ -42,7 +42,7 @@ def pack_codes(codes, bits) -> bytes:
     Raises
     ------
     TypeError
-        ``codes`` does not hold integers, or ``bits`` is not an int.
+        ``codes`` does not hold integers (floats holding whole numbers count as integers), or ``bits`` is not an int.
     ValueError
         ``bits`` outside 1..16, or a code outside [0, 2^bits − 1].
     """
