@@ -7,6 +7,7 @@ import contextlib
 import io
 import re
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -163,13 +164,51 @@ def test_an_unstable_tie_order_is_caught_at_every_seed(candidate, seed):
     assert [f.clause for f in report.failures] == ["prune_smallest.ties"], str(report)
 
 
+class _SlowArray:
+    """An array-like result whose conversion outlasts the time limit (a lazy array that never computes). It sleeps
+    rather than spins, so the worker thread abandoned by the checker does not hold the GIL for later tests."""
+
+    def __array__(self, dtype=None, copy=None):
+        time.sleep(5.0)
+        return np.zeros(1)
+
+
+@pytest.mark.parametrize("in_thread", [False, True])
+def test_a_result_whose_conversion_hangs_is_a_time_limit_failure(in_thread):
+    result = {}
+    run = lambda: result.update(r=check("threshold", lambda w, eps: _SlowArray(), time_limit=0.2))  # noqa: E731
+    if in_thread:
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        thread.join(timeout=30)
+    else:
+        run()
+    assert [f.clause for f in result["r"].failures] == ["common.time-limit"]
+
+
+class _Unreadable:
+    def __array__(self, dtype=None, copy=None):
+        raise RuntimeError("cannot convert")
+
+
+@pytest.mark.parametrize("op, candidate", [
+    ("l1_importance", lambda w: _Unreadable()),
+    ("mlp_gradients", lambda *args: (_Unreadable(), *reference_candidate("mlp_gradients")(*args)[1:])),
+])
+def test_an_unreadable_scalar_result_is_a_type_failure(op, candidate):
+    report = check(op, candidate, max_examples=5)
+    assert [f.clause for f in report.failures] == ["common.type"], str(report)
+    assert "RuntimeError: cannot convert" in report.failures[0].message
+
+
 def test_array_like_results_are_accepted():
     assert check("threshold", lambda w, eps: refimpl.threshold(w, eps).tolist(), max_examples=30).passed
 
 
 def test_time_limit_from_another_thread_uses_the_worker():
-    def hangs(w, eps):
-        while True:
+    def hangs(w, eps):  # long enough for the limit, but it ends: an abandoned worker spinning forever would hold
+        deadline = time.monotonic() + 3.0  # the GIL for the rest of the test session
+        while time.monotonic() < deadline:
             pass
 
     result = {}

@@ -95,7 +95,11 @@ def as_scalar(value, name: str, precision: str) -> float:
     if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
         out = float(value)
     else:
-        arr = as_result(value, name, np.shape(value) if np.size(value) == 1 else (), "f", precision)
+        try:
+            shape = np.shape(value) if np.size(value) == 1 else ()
+        except Exception as exc:  # noqa: BLE001 - whatever the candidate returned
+            raise Broken("common.type", f"{name} cannot be read as a number ({type(exc).__name__}: {exc})") from None
+        arr = as_result(value, name, shape, "f", precision)
         out = float(arr.reshape(-1)[0])
     if not np.isfinite(out):
         raise Broken("common.finite", f"{name}={fmt(out)}, but should be finite")

@@ -3,9 +3,9 @@ into a failure of a named clause instead of a crash of the checker. A candidate 
 ``sys.exit`` included) fails ``common.returns``; only ``KeyboardInterrupt`` goes through, so Ctrl-C still stops a
 check.
 
-Time limit. Each call may take at most ``time_limit`` seconds (``TIME_LIMIT`` = 2 s by default; a candidate that
-runs longer is reported under ``common.time-limit`` and the search stops there, without shrinking). No process is
-spawned per call, so the overhead is a few microseconds:
+Time limit. Each call, with the conversion of its result to arrays, may take at most ``time_limit`` seconds
+(``TIME_LIMIT`` = 2 s by default; a candidate that runs longer is reported under ``common.time-limit`` and the search
+stops there, without shrinking). No process is spawned per call, so the overhead is a few microseconds:
 
 - in the main thread on POSIX, an interval timer (``signal.setitimer(ITIMER_REAL)``) raises an exception inside the
   candidate when the time is up; this interrupts pure-Python loops, but a single C call (one huge NumPy operation)
@@ -53,6 +53,20 @@ def freeze(value):
     if isinstance(value, dict):
         return {k: freeze(v) for k, v in value.items()}
     return value
+
+
+def _read(value):
+    """The candidate's result with every array-like object that is not an ndarray (a tensor, a lazy array) turned
+    into an ndarray, so that the conversion runs under the time limit too; lists, tuples and scalars are kept. An
+    object that cannot be converted is returned as is (the judge reports it under ``common.type``)."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_read(v) for v in value) if type(value) in (list, tuple) else value
+    if isinstance(value, np.ndarray) or not hasattr(value, "__array__"):
+        return value
+    try:
+        return np.asarray(value)
+    except Exception:  # noqa: BLE001 - judged (and reported) later as common.type
+        return value
 
 
 def _unchanged(before, after) -> bool:
@@ -111,7 +125,7 @@ class Runner:
         self._expired = False
         signal.setitimer(signal.ITIMER_REAL, self.time_limit)
         try:
-            value = self.candidate(*args)
+            value = _read(self.candidate(*args))
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         if self._expired:
@@ -138,6 +152,6 @@ class Runner:
 def _serve(candidate, jobs: queue.Queue, results: queue.Queue) -> None:
     while (args := jobs.get()) is not None:
         try:
-            results.put((True, candidate(*args)))
+            results.put((True, _read(candidate(*args))))
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - handed back to the checker's thread
             results.put((False, exc))
