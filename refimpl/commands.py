@@ -6,6 +6,7 @@ import json
 import sys
 
 from . import datasets
+from .interpret import layer_summary
 from .io import load, save
 from .mlp import MLP
 from .training import accuracy, train
@@ -25,7 +26,8 @@ def add_arguments(parser, name: str) -> None:
         parser.add_argument("--momentum", type=float, default=0.9)
         parser.add_argument("--seed", type=int, default=0)
     else:
-        parser.add_argument("model", help="a model file written by `refimpl train` or refimpl.save")
+        parser.add_argument("model", help="a model file written by `refimpl train` or refimpl.save; layers are "
+                            "summarised, with dead neurons counted on the digits when the model takes 64 inputs")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
@@ -60,16 +62,9 @@ def _train(args) -> int:
 def _info(args) -> int:
     mlp = load(args.model)
     result = {"path": args.model, "sizes": list(mlp.sizes), "parameters": mlp.n_parameters}
-    try:
-        from .interpret import layer_summary
-    except ImportError:  # pragma: no cover - the interpretability module is part of the package
-        layer_summary = None
-    if layer_summary is not None:
-        X, _ = datasets.load_digits()
-        if X.shape[1] == mlp.sizes[0]:
-            result["layers"] = layer_summary(mlp, X)
-        else:
-            result["layers"] = layer_summary(mlp)
+    X, _ = datasets.load_digits()
+    # Dead neurons (never active) are counted on the digits when the model takes 64 inputs, else not at all.
+    result["layers"] = layer_summary(mlp, X) if X.shape[1] == mlp.sizes[0] else layer_summary(mlp)
     _emit(result, args.json)
     return 0
 
