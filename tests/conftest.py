@@ -2,6 +2,7 @@
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, print_blob=True,
@@ -9,6 +10,14 @@ settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True
 settings.register_profile("thorough", max_examples=2000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def demo_baseline():
+    """``refimpl.demo.train_baseline(0)``, trained once for every test file that needs the demo model."""
+    from refimpl.demo import train_baseline
+
+    return train_baseline(0)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -119,14 +119,9 @@ def test_python_dash_m_refimpl(tmp_path):
 
 # --- the demo --------------------------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def baseline():
-    return demo.train_baseline(0)
-
-
-def test_demo_baseline_reaches_96_percent(baseline):
+def test_demo_baseline_reaches_96_percent(demo_baseline):
     """The foundation's target: the 64-256-10 digits model reaches >= 0.96 test accuracy (seed 0)."""
-    mlp, X_train, X_test, y_train, y_test = baseline
+    mlp, X_train, X_test, y_train, y_test = demo_baseline
     assert mlp.sizes == (64, 256, 10) and X_test.shape[0] + X_train.shape[0] == 1797
     assert accuracy(mlp, X_test, y_test) >= 0.96
 
@@ -142,22 +137,22 @@ def demo_run():
     return code, out.getvalue(), err.getvalue()
 
 
-def test_demo_json_is_deterministic_and_true(baseline, demo_run, capsys, monkeypatch):
-    """The second run, --quiet, on the model the fixture trained with train_baseline(0) (so the suite trains the
-    64-256-10 model twice, not three times): silent on stderr, the same bytes on stdout as the first run, and the
+def test_demo_json_is_deterministic_and_true(demo_baseline, demo_run, capsys, monkeypatch):
+    """The second run, --quiet, on the model the shared fixture trained with train_baseline(0) (so the suite trains
+    the 64-256-10 model twice, not three times): silent on stderr, the same bytes on stdout as the first run, and the
     accuracy of that model."""
     calls = []
 
     def cached(seed, progress=False):
         calls.append((seed, progress))
-        return baseline
+        return demo_baseline
 
     monkeypatch.setattr(demo, "train_baseline", cached)
     code, out, err = run(["demo", "--seed", "0", "--json", "--quiet"], capsys)
     assert code == 0 and err == "" and calls == [(0, False)]
     assert demo_run[0] == 0 and out == demo_run[1]
     report = json.loads(out)
-    mlp, _, X_test, _, y_test = baseline
+    mlp, _, X_test, _, y_test = demo_baseline
     assert report["baseline"]["accuracy"] == accuracy(mlp, X_test, y_test)
 
 

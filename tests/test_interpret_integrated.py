@@ -48,9 +48,8 @@ def test_exact_ig_is_complete(mlp, seed):
     assert (np.abs(delta) <= TOL * magnitude(mlp, X, B, targets)).all(), delta
 
 
-def test_demo_model_delta_below_1e_12():
-    from refimpl.demo import train_baseline
-    mlp, _, X, _, _ = train_baseline(0)
+def test_demo_model_delta_below_1e_12(demo_baseline):
+    mlp, _, X, _, _ = demo_baseline
     targets = mlp.forward(X).argmax(axis=1)
     _, delta = refimpl.integrated_gradients(mlp, X, target=targets, return_convergence_delta=True)
     assert np.abs(delta).max() <= 1e-12
