@@ -110,9 +110,3 @@ def hidden_preactivations(mlp, X):
         out.append(h @ W + b)
         h = np.maximum(out[-1], 0)
     return out
-
-
-def frozen(a):
-    a = np.array(a, dtype=float)
-    a.flags.writeable = False
-    return a

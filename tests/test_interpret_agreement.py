@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 import refimpl
 from refimpl.interpret import ig_agreement
 
-from ._interpret_oracles import frozen
+from .oracles import frozen
 
 # small integers make ties likely; the float strategy covers wide magnitudes
 VALUES = st.one_of(st.integers(-3, 3).map(float), st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False))

@@ -12,7 +12,8 @@ import refimpl
 from refimpl.interpret import format_importance_grid
 from refimpl.plots import PLOT_HINT, PlotsUnavailable, write_attribution_plots
 
-from ._interpret_oracles import frozen, hidden_preactivations, rows, small_mlps
+from ._interpret_oracles import hidden_preactivations, rows, small_mlps
+from .oracles import frozen
 
 
 @pytest.mark.parametrize("method", ["integrated_gradients", "saliency", "gradient_x_input"])

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 import refimpl
 
-from ._interpret_oracles import frozen, hidden_preactivations, rows, small_mlps
+from ._interpret_oracles import hidden_preactivations, rows, small_mlps
+from .oracles import frozen
 
 H = 1e-4  # finite-difference step
 
