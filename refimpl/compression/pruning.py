@@ -241,10 +241,10 @@ def prune_connections(mlp, *, sparsity=None, eps=None, scope="layer"):
     if rule == "eps":
         masks = [m > value for m in magnitudes]
     elif scope == "layer":
-        masks = [smallest_mask(m, round_count(value, m.size)) for m in magnitudes]
+        masks = [smallest_mask(m, value) for m in magnitudes]
     else:
         flat = np.concatenate([m.ravel() for m in magnitudes])
-        keep = smallest_mask(flat, round_count(value, flat.size))
+        keep = smallest_mask(flat, value)
         ends = np.cumsum([m.size for m in magnitudes])[:-1]
         masks = [k.reshape(m.shape) for k, m in zip(np.split(keep, ends), magnitudes, strict=True)]
     weights = [np.where(m, W, 0.0) for m, W in zip(masks, mlp.weights, strict=True)]
@@ -289,7 +289,7 @@ def sensitivity(mlp, X, y, *, method, levels) -> np.ndarray:
         pruned = [[remove_neurons(mlp, everything[:l] + [_select(P[l], "keep_ratio", v)] + everything[l + 1:])
                    for v in levels] for l in range(len(P))]
     else:
-        pruned = [[_replace_layer(mlp, l, smallest_mask(np.abs(W), round_count(v, W.size))) for v in levels]
+        pruned = [[_replace_layer(mlp, l, smallest_mask(np.abs(W), v)) for v in levels]
                   for l, W in enumerate(mlp.weights)]
     return np.array([[accuracy(m, X, y) for m in row] for row in pruned]).reshape(len(pruned), len(levels))
 

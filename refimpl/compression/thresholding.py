@@ -99,11 +99,11 @@ def smallest_first(magnitudes: np.ndarray) -> np.ndarray:
     return np.argsort(magnitudes.ravel(), kind="stable")
 
 
-def smallest_mask(magnitudes: np.ndarray, k: int) -> np.ndarray:
-    """Boolean keep-mask of ``magnitudes``' shape that is False on exactly the ``k`` entries ranked first by
-    :func:`smallest_first`."""
+def smallest_mask(magnitudes: np.ndarray, sparsity: float) -> np.ndarray:
+    """Boolean keep-mask of ``magnitudes``' shape that is False on exactly the ``k = round_count(sparsity, size)``
+    entries ranked first by :func:`smallest_first`."""
     keep = np.ones(magnitudes.size, dtype=bool)
-    keep[smallest_first(magnitudes)[:k]] = False
+    keep[smallest_first(magnitudes)[:round_count(sparsity, magnitudes.size)]] = False
     return keep.reshape(magnitudes.shape)
 
 
@@ -143,5 +143,5 @@ def prune_smallest(w, sparsity) -> np.ndarray:
     """
     w = as_float_array(w, "w")
     sparsity = check_real(sparsity, "sparsity", lo=0.0, hi=1.0)
-    keep = smallest_mask(np.abs(w), round_count(sparsity, w.size))
+    keep = smallest_mask(np.abs(w), sparsity)
     return np.where(keep, w, 0.0)
