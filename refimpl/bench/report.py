@@ -6,21 +6,16 @@ Every ratio is "compared ÷ refimpl", so above 1 always means refimpl is better:
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from .runner import median_over_rounds
+from .runner import is_number, median_over_rounds
 from .workloads import STEP_GOALS, STEP_PROBLEMS, label, load_arrays
 
 RATIO_MEANING = "ratio = compared ÷ refimpl (above 1: refimpl is faster, or its |delta| smaller)"
 COLUMNS = (("measurement", "measurement"), ("refimpl", "refimpl"), ("compared with", "compared_with"),
            ("its value", "peer"), ("ratio (rounds' range)", "ratio"), ("goal", "goal"), ("met", "met"),
            ("max |Δ| outputs", "max_abs_difference"))
-
-
-def is_number(x) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def make_row(measurement, refimpl, unit, compared_with=None, peer=None, *, goal=None, goal_on="ratio",

@@ -66,8 +66,13 @@ def median_over_rounds(results: list[dict]):
     return _merge(results)
 
 
+def is_number(x) -> bool:
+    """A measured figure (int or float), as opposed to a status string or None; bools are not figures."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
 def _merge(values: list):
-    if all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
+    if all(is_number(v) for v in values):
         return statistics.median(values)
     if all(isinstance(v, dict) for v in values):
         return {k: _merge([v[k] for v in values if k in v]) for k in values[0]}
