@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..compression.thresholding import round_count
 from .compare import ELEMENTWISE_ROUNDINGS, Tolerance
 from .judging import as_result, as_scalar, first, fmt, mismatch, where
 
@@ -42,9 +43,9 @@ def judge_prune_smallest(inp, expected, got, tol: Tolerance, v) -> None:
         v.fail("prune_smallest.keep", f"{mismatch(out, w, i)} (a kept entry must be returned unchanged)")
     zeros, want = int(np.count_nonzero(out == 0)), int(np.count_nonzero(expected == 0))
     if zeros != want:
-        k = int(round(inp["sparsity"] * w.size))
         v.fail("prune_smallest.count", f"out has {zeros} zeros, but should have {want} "
-               f"(k = round_half_even({fmt(inp['sparsity'])} * {w.size}) = {k} pruned)")
+               f"(k = round_half_even({fmt(inp['sparsity'])} * {w.size}) = {round_count(inp['sparsity'], w.size)} "
+               "pruned)")
     mags = np.abs(w)
     pruned, kept = out == 0, out != 0
     if pruned.any() and kept.any() and mags[pruned].max() > mags[kept].min():
