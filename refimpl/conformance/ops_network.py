@@ -11,10 +11,10 @@ from .compare import Tolerance, backward_magnitudes, forward_magnitudes, network
 from .judging import Broken, as_result, as_results, as_scalar, as_sequence, first, fmt, mismatch
 
 
-def _zero_preactivations(weights, biases, X, tol: Tolerance):
-    """(exactly zero somewhere, within rounding of zero but not zero somewhere) over the hidden pre-activations."""
+def _zero_preactivations(weights, biases, X, mags, tol: Tolerance):
+    """(exactly zero somewhere, within rounding of zero but not zero somewhere) over the hidden pre-activations;
+    ``mags``: :func:`forward_magnitudes` of the same network and X."""
     hs = forward_trace(weights, biases, X)
-    mags = forward_magnitudes(weights, biases, X)
     exact, ambiguous = False, False
     for layer in range(len(weights) - 1):
         z = hs[layer] @ weights[layer] + biases[layer]
@@ -24,11 +24,11 @@ def _zero_preactivations(weights, biases, X, tol: Tolerance):
     return exact, ambiguous
 
 
-def _gradient_clause(op: str, default: str, weights, biases, X, tol, v) -> str | None:
+def _gradient_clause(op: str, default: str, weights, biases, X, mags, tol, v) -> str | None:
     """The clause a gradient mismatch belongs to: ``op.relu-prime-zero`` when a hidden pre-activation is exactly 0,
     else ``default``; None (gradients not compared) when one lies within rounding of 0 without being 0, so that
     its ReLU mask is not determined by the inputs."""
-    exact, ambiguous = _zero_preactivations(weights, biases, X, tol)
+    exact, ambiguous = _zero_preactivations(weights, biases, X, mags, tol)
     if ambiguous and not tol.user:
         v.allow("a hidden pre-activation lies within rounding of 0: its ReLU mask, and so the gradient, is not "
                 "determined by the inputs; gradients not compared (boundary, allowed)")
@@ -65,7 +65,7 @@ def judge_mlp_gradients(inp, expected, got, tol: Tolerance, v) -> None:
     if not tol.close(got_loss, loss, abs(loss) + logits_max + np.log(k + 1) + 1.0, K):
         v.fail("mlp_gradients.loss", f"loss={fmt(got_loss)}, but should be {fmt(loss)} ({inp['loss']})")
     bound = backward_magnitudes(W, mags, _dlogits_magnitude(mags[-1], n, k))
-    relu = _gradient_clause("mlp_gradients", "", W, b, X, tol, v)  # "" when no pre-activation is exactly 0
+    relu = _gradient_clause("mlp_gradients", "", W, b, X, mags, tol, v)  # "" when no pre-activation is exactly 0
     if relu is None:
         return
     for name, outs, exps, bnds in (("dweights", outs_W, dW, bound.weights), ("dbiases", outs_b, db, bound.biases)):
@@ -80,8 +80,9 @@ def judge_input_gradient(inp, expected, got, tol: Tolerance, v) -> None:
     out = as_result(got, "out", expected.shape, "f", tol.precision)
     W, b, X = inp["weights"], inp["biases"], inp["X"]
     onehot = np.eye(W[-1].shape[1])[inp["target"]]
-    bound = backward_magnitudes(W, forward_magnitudes(W, b, X), onehot).inputs
-    clause = _gradient_clause("input_gradient", "input_gradient.value", W, b, X, tol, v)
+    mags = forward_magnitudes(W, b, X)
+    bound = backward_magnitudes(W, mags, onehot).inputs
+    clause = _gradient_clause("input_gradient", "input_gradient.value", W, b, X, mags, tol, v)
     if clause is None:
         return
     i = first(~tol.close(out, expected, bound, network_roundings(W)))
@@ -98,8 +99,8 @@ def judge_integrated_gradients(inp, expected, got, tol: Tolerance, v) -> None:
     if i is not None:
         v.fail("ig.zero-path", f"{mismatch(out, expected, i)} (x == baseline in row {i[0]})")
     # |grad F| along the whole path is bounded by the all-active magnitude network; pieces add roundings.
-    grad_mag = backward_magnitudes(W, forward_magnitudes(W, b, np.maximum(np.abs(X), np.abs(B))),
-                                   np.eye(W[-1].shape[1])[t], all_active=True).inputs
+    path_mags = forward_magnitudes(W, b, np.maximum(np.abs(X), np.abs(B)))  # bounds every point of every path
+    grad_mag = backward_magnitudes(W, path_mags, np.eye(W[-1].shape[1])[t], all_active=True).inputs
     K = network_roundings(W) + sum(w.shape[1] for w in W[:-1]) + 4
     entry_bound = tol.bound(expected, np.abs(X - B) * grad_mag, K)
     close = np.abs(out - expected) <= entry_bound
@@ -109,8 +110,7 @@ def judge_integrated_gradients(inp, expected, got, tol: Tolerance, v) -> None:
         v.fail("ig.linear-exact", f"{mismatch(out, expected, i)} (the network is affine along row {i[0]}'s path: "
                "IG = (x - b) * grad F)")
     fx, fb = (forward_trace(W, b, Z)[-1][rows, t] for Z in (X, B))
-    f_bound = 2 * tol.bound(fx, forward_magnitudes(W, b, np.maximum(np.abs(X), np.abs(B)))[-1][rows, t],
-                            network_roundings(W))
+    f_bound = 2 * tol.bound(fx, path_mags[-1][rows, t], network_roundings(W))
     gap_ok = np.abs(out.sum(axis=1) - (fx - fb)) <= entry_bound.sum(axis=1) + f_bound
     r = first(~gap_ok)
     if r is not None:
