@@ -38,12 +38,16 @@ def run_side(side: str, config: dict) -> dict:
     except subprocess.TimeoutExpired:
         return {"error": f"failed: the {side} worker ran longer than {WORKER_TIMEOUT} s"}
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
-        return {"error": f"failed: {last}"}
+        return {"error": _failure(proc.stderr)}
     try:
         return json.loads(proc.stdout)
     except json.JSONDecodeError:
         return {"error": f"failed: the {side} worker printed no JSON"}
+
+
+def _failure(stderr: str) -> str:
+    """A failed child process, reported by the last line of its stderr (the exception, for a traceback)."""
+    return "failed: " + (stderr.strip().splitlines() or ["no message"])[-1]
 
 
 def run_rounds(config: dict, rounds: int, sides: list[str], progress=None) -> dict[str, list[dict]]:
@@ -84,6 +88,6 @@ def demo_peak_rss() -> int | str:
     wrapper process whose only child is the demo (so no other process's peak is mixed in)."""
     proc = subprocess.run([sys.executable, "-c", _DEMO_RSS], capture_output=True, text=True, timeout=WORKER_TIMEOUT)
     if proc.returncode != 0:
-        return "failed: " + (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        return _failure(proc.stderr)
     return int(proc.stdout.strip()) * 1024  # Linux reports ru_maxrss in KiB
 
