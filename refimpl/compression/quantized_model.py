@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_float_array
+from .._validate import as_float_array, read_only
 from ..mlp import MLP, check_model
 from .packing import as_float32
 from .quantization import Quantized, check_bits_beta, dequantize, quantize
@@ -51,9 +51,7 @@ class QuantizedModel:
             m = m.copy()
             m.flags.writeable = False
             masks.append(m)
-        biases = [as_float_array(b, f"biases[{i}]", ndim=1).copy() for i, b in enumerate(self.biases)]
-        for b in biases:
-            b.flags.writeable = False
+        biases = [read_only(as_float_array(b, f"biases[{i}]", ndim=1)) for i, b in enumerate(self.biases)]
         object.__setattr__(self, "weights", tuple(self.weights))
         object.__setattr__(self, "masks", tuple(masks))
         object.__setattr__(self, "biases", tuple(biases))
