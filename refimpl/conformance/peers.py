@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from torch.nn.utils import prune
 
+from ..compression import minmax_normalize
+
 
 def torch_l1_unstructured(w, sparsity):
     """``torch.nn.utils.prune.l1_unstructured`` on a parameter holding ``w`` (amount = sparsity, a fraction)."""
@@ -28,9 +30,7 @@ def torch_quantize_per_tensor(w, bits, beta):
 
     What stays PyTorch's own: float32 tensors and ``nearbyint`` (round half to even).
     """
-    w = np.asarray(w, dtype=np.float64)
-    lo, hi = w.min(), w.max()
-    w_tilde = np.zeros(w.shape) if hi == lo else (w - lo) / (hi - lo)
+    w_tilde = minmax_normalize(w)  # the spec's levels
     alpha = 2 ** int(bits) - 1
     x = torch.tensor(alpha * w_tilde + (beta - 0.5), dtype=torch.float32)
     return torch.fake_quantize_per_tensor_affine(x, 1.0, 0, 0, alpha).numpy().astype(np.int64)
