@@ -97,6 +97,13 @@ def check_choice(value, name: str, choices: Sequence[str]) -> str:
     return value
 
 
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` as a bool if it is one (Python or NumPy ``bool_``); ints such as 0 and 1 are refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
 def read_only(arr: np.ndarray) -> np.ndarray:
     """Return a read-only, C-ordered float64 copy of ``arr`` (a copy: the caller's array stays writable, unshared).
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_int_array, check_int, finite_result
+from .._validate import as_int_array, check_bool, check_int, finite_result
 from ..mlp import check_inputs, forward_trace
 
 TOO_LARGE = "the weights of mlp or X are too large: the attribution"
@@ -42,13 +42,6 @@ def check_target(target, n: int, n_outputs: int) -> np.ndarray:
         raise ValueError(f"target entries must be in [0, {n_outputs - 1}], got values in "
                          f"[{targets.min()}, {targets.max()}]")
     return targets
-
-
-def check_bool(value, name: str) -> bool:
-    """Return ``value`` if it is a bool (Python or NumPy), else raise ``TypeError``."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
-    return bool(value)
 
 
 def target_or_predicted(mlp, X: np.ndarray, target, name: str = "mlp") -> np.ndarray:

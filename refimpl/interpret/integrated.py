@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_choice, check_int, finite_result
+from .._validate import check_bool, check_choice, check_int, finite_result
 from ..mlp import check_inputs, forward_trace
-from .gradients import TOO_LARGE, check_bool, check_target, gradients_unchecked, pull_back
+from .gradients import TOO_LARGE, check_target, gradients_unchecked, pull_back
 from .pieces import active_fraction, check_baselines, trace_pieces
 
 METHODS = ("exact", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid", "gausslegendre")
