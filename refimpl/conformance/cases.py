@@ -29,14 +29,12 @@ def ulp_down(x: float) -> float:
     return math.nextafter(x, -math.inf)
 
 
-
-
-def _net(sizes, values, bias_values=None):
+def _net(sizes, values, bias_values=(0.0,)):
     """A small network with dyadic entries taken cyclically from ``values`` (exact arithmetic)."""
     weights, biases, i = [], [], 0
     for m, n in zip(sizes[:-1], sizes[1:], strict=True):
         weights.append(array_of([values[(i + j) % len(values)] for j in range(m * n)], (m, n)))
-        biases.append(array_of([(bias_values or [0.0])[(i + j) % len(bias_values or [0.0])] for j in range(n)]))
+        biases.append(array_of([bias_values[(i + j) % len(bias_values)] for j in range(n)]))
         i += m * n
     return weights, biases
 
