@@ -157,6 +157,10 @@ class _Reader:
     def unpack(self, st: struct.Struct) -> tuple:
         return st.unpack(self.take(st.size))
 
+    def codes(self, bits: int, count: int) -> np.ndarray:
+        """``count`` codes of ``bits`` bits packed by :func:`pack_codes` (checked by :func:`unpack_codes`)."""
+        return unpack_codes(self.take(packed_size(count, bits)), bits, count)
+
     def array(self, dtype: str, count: int) -> np.ndarray:
         dt = np.dtype(dtype)
         return np.frombuffer(self.take(dt.itemsize * count), dtype=dt).astype(np.float64)
@@ -214,15 +218,14 @@ def _decode_weights(reader: _Reader, format: str, shape: tuple[int, int]):
         W[mask] = reader.array("<f4", int(mask.sum()))
         return W
     bits, beta, lo, hi = reader.unpack(_QUANT)
-    codes = unpack_codes(reader.take(packed_size(int(mask.sum()), bits)), bits, int(mask.sum()))
-    return Quantized(codes, lo, hi, bits, beta), mask
+    return Quantized(reader.codes(bits, int(mask.sum())), lo, hi, bits, beta), mask
 
 
 def _decode_index(reader: _Reader, size: int) -> np.ndarray:
     nnz, r, m = reader.unpack(_INDEX)
     if not 1 <= r <= 16:
         raise ValueError(f"index block has symbol width {r}, expected 1..16")
-    symbols = unpack_codes(reader.take(packed_size(m, r)), r, m).astype(np.int64)
+    symbols = reader.codes(r, m).astype(np.int64)
     if int((symbols != 0).sum()) != nnz or (m and symbols[-1] == 0):
         raise ValueError("index block is inconsistent: its symbols do not describe its nonzero count")
     positions = (np.cumsum(np.where(symbols == 0, 2 ** r - 1, symbols)) - 1)[symbols != 0]
