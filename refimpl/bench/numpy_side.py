@@ -7,7 +7,6 @@ steps divided by their number, the gradients and integrated gradients are the pu
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from functools import partial
 
@@ -18,8 +17,6 @@ import refimpl
 from ..mlp import Buffers, forward_trace
 from .timing import seconds_per_call, seconds_per_step
 from .workloads import AGREE_STEPS, CHECK_OP, LR, STEP_PROBLEMS, label, load_demo_problem, save_arrays, step_problem
-
-NOT_AVAILABLE = "not available"
 
 
 def _train(mlp, X, y, steps: int):
@@ -57,28 +54,22 @@ def measure_steps(settings: dict, outdir) -> dict:
 
 def measure_interpretability(settings: dict, demo_path, outdir) -> dict:
     mlp, X, targets = load_demo_problem(demo_path)
-    out = {"input_gradient": NOT_AVAILABLE, "integrated_gradients": NOT_AVAILABLE, "ig_max_abs_delta": NOT_AVAILABLE}
-    if hasattr(refimpl, "input_gradient"):
-        grad = partial(refimpl.input_gradient, mlp, X, target=targets)
-        out["input_gradient"] = seconds_per_call(grad, number=settings["grad_calls"], repeats=settings["repeats"])
-        if outdir is not None:
-            save_arrays(outdir, "input_gradient_refimpl", [grad()])
-    if hasattr(refimpl, "integrated_gradients"):
-        ig = partial(refimpl.integrated_gradients, mlp, X, target=targets, method="exact",
-                     return_convergence_delta=True)
-        out["integrated_gradients"] = seconds_per_call(ig, number=1, repeats=settings["ig_repeats"])
-        attributions, delta = ig()
-        out["ig_max_abs_delta"] = float(np.max(np.abs(delta)))
-        if outdir is not None:
-            save_arrays(outdir, "integrated_gradients_refimpl", [attributions])
+    grad = partial(refimpl.input_gradient, mlp, X, target=targets)
+    out = {"input_gradient": seconds_per_call(grad, number=settings["grad_calls"], repeats=settings["repeats"])}
+    if outdir is not None:
+        save_arrays(outdir, "input_gradient_refimpl", [grad()])
+    ig = partial(refimpl.integrated_gradients, mlp, X, target=targets, method="exact", return_convergence_delta=True)
+    out["integrated_gradients"] = seconds_per_call(ig, number=1, repeats=settings["ig_repeats"])
+    attributions, delta = ig()
+    out["ig_max_abs_delta"] = float(np.max(np.abs(delta)))
+    if outdir is not None:
+        save_arrays(outdir, "integrated_gradients_refimpl", [attributions])
     return out
 
 
 def measure_check(settings: dict) -> dict:
     """Examples per second of ``check(CHECK_OP, refimpl.<CHECK_OP>)``: a conforming candidate, so every example is
     generated, run on both sides and judged."""
-    if importlib.util.find_spec("refimpl.conformance") is None or not hasattr(refimpl, CHECK_OP):
-        return {"check_examples_per_second": NOT_AVAILABLE}
     from ..conformance import check
 
     run = partial(check, CHECK_OP, getattr(refimpl, CHECK_OP), max_examples=settings["check_examples"], seed=0)
