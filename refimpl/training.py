@@ -49,12 +49,8 @@ def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0,
     Raises ``TypeError``/``ValueError`` naming the argument for bad input, and ``ValueError`` when training diverges
     (a weight overflows float64: lr too large for the data).
     """
-    X = check_inputs(mlp, X)
-    if X.shape[0] == 0:
-        raise ValueError("X must hold at least one example")
     loss = check_choice(loss, "loss", LOSSES)
-    y = as_int_array(y, "y", ndim=1)
-    check_labels(y, X.shape[0], mlp.sizes[-1], loss)
+    X, y = check_data(mlp, X, y, loss)
     lr = check_real(lr, "lr", lo=0.0, lo_open=True)
     epochs = check_int(epochs, "epochs", lo=0)
     batch_size = X.shape[0] if batch_size is None else check_int(batch_size, "batch_size", lo=1)
@@ -111,6 +107,17 @@ def _sgd_step(params, grads, masks, velocity, lr, momentum) -> None:
         else:
             g *= lr
         p -= g
+
+
+def check_data(mlp, X, y, loss: str, x_name: str = "X", y_name: str = "y"):
+    """Return ``(X, y)`` checked for training or scoring ``mlp`` with ``loss``: ``X`` finite of shape
+    ``(n, sizes[0])`` with ``n >= 1``, ``y`` one int label per row that ``loss`` can score (names as the caller's)."""
+    X = check_inputs(mlp, X, x_name)
+    if X.shape[0] == 0:
+        raise ValueError(f"{x_name} must hold at least one example")
+    y = as_int_array(y, y_name, ndim=1)
+    check_labels(y, X.shape[0], mlp.sizes[-1], loss, y_name, x_name)
+    return X, y
 
 
 def check_labels(y: np.ndarray, n: int, width: int, loss: str, name: str = "y", x_name: str = "X") -> None:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_int_array, check_choice, check_int
-from ..mlp import check_inputs
-from ..training import accuracy, check_labels, default_loss, train
+from .._validate import check_choice, check_int
+from ..training import accuracy, check_data, default_loss, train
 from .pruning import SCOPES, check_fractions, prune_connections, prune_neurons
 from .quantization import check_bits_beta
 from .quantized_model import QuantizedModel, quantize_model
@@ -67,8 +66,8 @@ def compression_rows(mlp, X_train, y_train, X_test, y_test, *, seed) -> list[dic
         (``X_train``, ``y_test``, ...): an empty X, a label count that differs from X's rows, or a label outside the
         model's classes (0/1 for one output); ``mlp`` without a hidden layer.
     """
-    X_train, y_train = _check_data(mlp, X_train, y_train, "X_train", "y_train")
-    X_test, y_test = _check_data(mlp, X_test, y_test, "X_test", "y_test")
+    X_train, y_train = check_data(mlp, X_train, y_train, default_loss(mlp), "X_train", "y_train")
+    X_test, y_test = check_data(mlp, X_test, y_test, default_loss(mlp), "X_test", "y_test")
     seed = check_int(seed, "seed", lo=0)
     baseline = accuracy(mlp, X_test, y_test)
     dense = len(encode(mlp, "float32"))
@@ -106,16 +105,6 @@ def compression_rows(mlp, X_train, y_train, X_test, y_test, *, seed) -> list[dic
     return rows
 
 
-def _check_data(mlp, X, y, x_name: str, y_name: str):
-    """``X`` of shape (n, sizes[0]) with n >= 1 and ``y`` one label per row that the model's loss can score."""
-    X = check_inputs(mlp, X, x_name)
-    if X.shape[0] == 0:
-        raise ValueError(f"{x_name} must hold at least one example")
-    y = as_int_array(y, y_name, ndim=1)
-    check_labels(y, X.shape[0], mlp.sizes[-1], default_loss(mlp), y_name, x_name)
-    return X, y
-
-
 def prune_finetune_quantize(mlp, X, y, *, seed, keep_ratio, sparsities, scope, bits, epochs_per_step):
     """The combined pipeline: §3.3 neurons, then §3.1/§3.3 connections step by step, then §3.2 quantization.
 
@@ -134,7 +123,7 @@ def prune_finetune_quantize(mlp, X, y, *, seed, keep_ratio, sparsities, scope, b
     -------
     (MLP, MLP, QuantizedModel): the model after step 1, after step 2, and the quantized result. Deterministic.
     """
-    X, y = _check_data(mlp, X, y, "X", "y")
+    X, y = check_data(mlp, X, y, default_loss(mlp))
     sparsities = check_fractions(sparsities, "sparsities")
     check_choice(scope, "scope", SCOPES)
     check_bits_beta(bits, 0.5)
