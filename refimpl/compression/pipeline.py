@@ -66,8 +66,8 @@ def compression_rows(mlp, X_train, y_train, X_test, y_test, *, seed) -> list[dic
         (``X_train``, ``y_test``, ...): an empty X, a label count that differs from X's rows, or a label outside the
         model's classes (0/1 for one output); ``mlp`` without a hidden layer.
     """
-    X_train, y_train = check_data(mlp, X_train, y_train, default_loss(mlp), "X_train", "y_train")
-    X_test, y_test = check_data(mlp, X_test, y_test, default_loss(mlp), "X_test", "y_test")
+    X_train, y_train = check_data(mlp, X_train, y_train, None, "X_train", "y_train")
+    X_test, y_test = check_data(mlp, X_test, y_test, None, "X_test", "y_test")
     seed = check_int(seed, "seed", lo=0)
     baseline = accuracy(mlp, X_test, y_test)
     dense = len(encode(mlp, "float32"))
@@ -123,7 +123,7 @@ def prune_finetune_quantize(mlp, X, y, *, seed, keep_ratio, sparsities, scope, b
     -------
     (MLP, MLP, QuantizedModel): the model after step 1, after step 2, and the quantized result. Deterministic.
     """
-    X, y = check_data(mlp, X, y, default_loss(mlp))
+    X, y = check_data(mlp, X, y)
     sparsities = check_fractions(sparsities, "sparsities")
     check_choice(scope, "scope", SCOPES)
     check_bits_beta(bits, 0.5)
