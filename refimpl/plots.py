@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from ._validate import check_int
+from ._validate import check_int, finite_result
 from .interpret.gradients import target_or_predicted
 from .interpret.integrated import exact_ig_unchecked
 from .mlp import check_inputs, check_model
@@ -53,11 +53,13 @@ def write_attribution_plots(directory, models, X, target=None, n_examples=4, ima
         matplotlib is missing; the message says "install refimpl[plot] ..." (``PLOT_HINT``). Checked before anything
         is computed or written.
     TypeError, ValueError
-        As for :func:`refimpl.integrated_gradients`; also an empty ``models``, a width that is not
-        ``prod(image_shape)``, or ``n = 0``.
+        As for :func:`refimpl.integrated_gradients` (including attributions that overflow float64); also
+        ``models`` not a dict (TypeError) or empty, a width that is not ``prod(image_shape)``, or ``n = 0``.
     """
     Figure, Canvas = _figure_class()
-    if not isinstance(models, dict) or not models:
+    if not isinstance(models, dict):
+        raise TypeError(f"models must be a dict of name -> MLP, got {type(models).__name__}")
+    if not models:
         raise ValueError("models must be a non-empty dict of name -> MLP")
     names = [str(name) for name in models]
     mlps = [check_model(m) for m in models.values()]
@@ -72,7 +74,9 @@ def write_attribution_plots(directory, models, X, target=None, n_examples=4, ima
     B = np.zeros_like(X)
     for name, m in zip(names, mlps, strict=True):
         check_inputs(m, X, f"X (for model {name!r})")
-    ig = [exact_ig_unchecked(m.weights, m.biases, X, B, targets) for m in mlps]
+    ig = [finite_result(lambda m=m: exact_ig_unchecked(m.weights, m.biases, X, B, targets),
+                        f"the weights of models[{name!r}] or X are too large: the attributions")
+          for name, m in zip(names, mlps, strict=True)]
     os.makedirs(directory, exist_ok=True)
 
     fig = Figure(figsize=(1.6 * (len(mlps) + 1), 1.7 * n_examples))

@@ -128,3 +128,9 @@ def test_plots_bad_arguments(tmp_path):
         write_attribution_plots(tmp_path, models, X, image_shape=(64,))
     with pytest.raises(ValueError, match="n_examples"):
         write_attribution_plots(tmp_path, models, X, n_examples=0)
+    with pytest.raises(TypeError, match="models"):
+        write_attribution_plots(tmp_path, list(models.values()), X)
+    huge = refimpl.MLP([np.full((64, 3), 1e200), np.full((3, 10), 1e200)], [np.zeros(3), np.zeros(10)])
+    with pytest.raises(ValueError, match="huge"):  # 1e200 · 1e200 overflows: refused, never a NaN picture
+        write_attribution_plots(tmp_path / "never", {"huge": huge}, X, target=0)
+    assert not (tmp_path / "never").exists()
