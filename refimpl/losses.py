@@ -119,11 +119,16 @@ def binary_cross_entropy_with_logits(logits, y) -> tuple[float, np.ndarray]:
 @np.errstate(under="ignore")
 def binary_cross_entropy_unchecked(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     z = logits[:, 0]
-    e = np.exp(-np.abs(z))  # in [0, 1]: never overflows
-    sigmoid = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    loss = _mean(np.maximum(z, 0.0) - z * y + np.log1p(e))
-    grad = ((sigmoid - y) / z.shape[0])[:, None]
+    loss = _mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z))))
+    grad = ((sigmoid(z) - y) / z.shape[0])[:, None]
     return loss, grad
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """``σ(z) = 1 / (1 + exp(−z))`` element-wise, through ``e = exp(−|z|) ∈ [0, 1]`` so that exp never overflows:
+    ``1 / (1 + e)`` for ``z >= 0`` and ``e / (1 + e)`` below (no cancellation on either side)."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 UNCHECKED = {

@@ -151,72 +151,35 @@ def check_inputs(mlp, X, name: str = "X") -> np.ndarray:
     return X
 
 
-def forward_trace(weights, biases, X, out=None) -> list[np.ndarray]:
+def forward_trace(weights, biases, X) -> list[np.ndarray]:
     """Unchecked forward pass returning ``[h_0 = X, h_1, ..., h_{L-1}, z_L]``.
 
     ``h_l = ReLU(z_l)`` for hidden layers; the last entry is the logits. ReLU'(z_l) is recovered as ``h_l > 0``,
     which equals ``z_l > 0`` because ``max(z, 0) > 0`` exactly when ``z > 0``.
-
-    ``out`` (training loops): ``Buffers.trace``, one array of shape ``(n, n_{l+1})`` per layer, written in place and
-    returned in the trace instead of fresh arrays; the values are bit-identical either way.
     """
     hs = [X]
     last = len(weights) - 1
     for layer, (W, b) in enumerate(zip(weights, biases, strict=True)):
-        z = np.matmul(hs[-1], W, out=None if out is None else out[layer])
+        z = hs[-1] @ W
         z += b
         hs.append(z if layer == last else np.maximum(z, 0.0, out=z))
     return hs
 
 
-def backward_trace(weights, hs, dlogits, *, inputs: bool = True, out: Buffers | None = None) -> Gradients:
+def backward_trace(weights, hs, dlogits) -> Gradients:
     """Unchecked backward pass: the chain rule written out layer by layer.
 
     With ``dz_L = dlogits``: ``dW_l = h_l.T @ dz_{l+1}``, ``db_l = sum_rows(dz_{l+1})``,
-    ``dh_l = dz_{l+1} @ W_l.T`` and ``dz_l = dh_l * [z_l > 0]``. With ``inputs=False`` (training) the last
-    product ``dX = dz_1 @ W_0.T`` is skipped and ``Gradients.inputs`` is None.
-
-    ``out`` (training loops): :class:`Buffers` whose ``dweights``, ``dbiases`` and ``dhidden`` receive the results
-    in place (the returned gradients are those arrays); the values are bit-identical either way.
+    ``dh_l = dz_{l+1} @ W_l.T``, ``dz_l = dh_l * [z_l > 0]`` and finally ``dX = dz_1 @ W_0.T``.
     """
     dW, db = [None] * len(weights), [None] * len(weights)
     dz = dlogits
     for layer in range(len(weights) - 1, -1, -1):
-        dW[layer] = np.matmul(hs[layer].T, dz, out=None if out is None else out.dweights[layer])
-        db[layer] = np.sum(dz, axis=0, out=None if out is None else out.dbiases[layer])
+        dW[layer] = hs[layer].T @ dz
+        db[layer] = dz.sum(axis=0)
         if layer > 0:
-            dh = np.matmul(dz, weights[layer].T, out=None if out is None else out.dhidden[layer - 1])
-            dz = np.multiply(dh, hs[layer] > 0, out=dh)
-    dX = dz @ weights[0].T if inputs else None
-    return Gradients(tuple(dW), tuple(db), dX)
-
-
-class Buffers(NamedTuple):
-    """Arrays allocated once per training run and overwritten at every step.
-
-    A fresh large temporary costs page faults on its first write (on a LeNet-300-100 step, more than the matrix
-    product that fills it), so training passes these to :func:`forward_trace` and :func:`backward_trace`.
-    """
-
-    trace: tuple[np.ndarray, ...]  # z_{l+1} (then h_{l+1}), shape (rows, n_{l+1}), l = 0..L-1
-    dweights: tuple[np.ndarray, ...]  # shape (n_l, n_{l+1})
-    dbiases: tuple[np.ndarray, ...]  # shape (n_{l+1},)
-    dhidden: tuple[np.ndarray, ...]  # dh_l, shape (rows, n_l), l = 1..L-1
-
-    @classmethod
-    def allocate(cls, sizes, rows: int) -> Buffers:
-        """Buffers for a model of layer widths ``sizes`` and batches of at most ``rows`` rows."""
-        return cls(tuple(np.empty((rows, n)) for n in sizes[1:]),
-                   tuple(np.empty((m, n)) for m, n in zip(sizes[:-1], sizes[1:], strict=True)),
-                   tuple(np.empty(n) for n in sizes[1:]),
-                   tuple(np.empty((rows, n)) for n in sizes[1:-1]))
-
-    def first_rows(self, rows: int) -> Buffers:
-        """The same buffers for a batch of ``rows`` rows: views of their first rows (still C-contiguous)."""
-        if rows == self.trace[0].shape[0]:
-            return self
-        return Buffers(tuple(t[:rows] for t in self.trace), self.dweights, self.dbiases,
-                       tuple(d[:rows] for d in self.dhidden))
+            dz = (dz @ weights[layer].T) * (hs[layer] > 0)
+    return Gradients(tuple(dW), tuple(db), dz @ weights[0].T)
 
 
 def backward(mlp: MLP, X, dlogits) -> Gradients:

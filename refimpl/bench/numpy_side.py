@@ -14,7 +14,7 @@ import numpy as np
 
 import refimpl
 
-from ..mlp import Buffers, forward_trace
+from ..mlp import forward_trace
 from .timing import seconds_per_call, seconds_per_step
 from .workloads import AGREE_STEPS, CHECK_OP, LR, STEP_PROBLEMS, label, load_demo_problem, save_arrays, step_problem
 
@@ -27,14 +27,15 @@ def gemm_floor(mlp, X):
     """A function doing only the step's matrix products into preallocated outputs: per layer ``h_l @ W_l``
     (forward), ``h_l.T @ dz_{l+1}`` (weight gradient) and, above the first layer, ``dz_{l+1} @ W_l.T``."""
     hs = forward_trace(mlp.weights, mlp.biases, X)  # operands of the right shapes; values do not change the speed
-    out = Buffers.allocate(mlp.sizes, X.shape[0])
+    outputs = [(np.empty_like(hs[layer + 1]), np.empty_like(W), np.empty_like(hs[layer]))
+               for layer, W in enumerate(mlp.weights)]
 
     def products():
-        for layer, W in enumerate(mlp.weights):
-            np.matmul(hs[layer], W, out=out.trace[layer])
-            np.matmul(hs[layer].T, hs[layer + 1], out=out.dweights[layer])
+        for layer, (W, (z, dW, dh)) in enumerate(zip(mlp.weights, outputs, strict=True)):
+            np.matmul(hs[layer], W, out=z)
+            np.matmul(hs[layer].T, hs[layer + 1], out=dW)
             if layer > 0:
-                np.matmul(hs[layer + 1], W.T, out=out.dhidden[layer - 1])
+                np.matmul(hs[layer + 1], W.T, out=dh)
     return products
 
 
