@@ -66,17 +66,18 @@ def targets_transposed(y: np.ndarray, loss: str, classes: int) -> np.ndarray:
     return (np.arange(classes)[:, None] == y[None, :]).astype(np.float64)
 
 
-def softmax_gradient(zT: np.ndarray, onehotT: np.ndarray, scale: float) -> None:
-    """``zT ← scale·(softmax(z) − onehot(y))``, in place; examples are the columns of ``zT`` (classes, rows)."""
-    zT -= zT.max(axis=0)  # the max shift: exp never overflows
+def softmax_gradient(zT: np.ndarray, onehotT: np.ndarray, scale: float, column: np.ndarray) -> None:
+    """``zT ← scale·(softmax(z) − onehot(y))``, in place; examples are the columns of ``zT`` (classes, rows), and
+    ``column`` (rows,) is scratch space for the per-example max and sum."""
+    zT -= np.maximum.reduce(zT, axis=0, out=column)  # the max shift: exp never overflows
     np.exp(zT, out=zT)
-    zT /= zT.sum(axis=0)
+    zT /= np.add.reduce(zT, axis=0, out=column)
     zT -= onehotT
     zT *= scale
 
 
-def binary_gradient(zT: np.ndarray, yT: np.ndarray, scale: float) -> None:
-    """``zT ← scale·(σ(z) − y)``, in place; ``zT`` of shape (1, rows)."""
+def binary_gradient(zT: np.ndarray, yT: np.ndarray, scale: float, column: np.ndarray) -> None:
+    """``zT ← scale·(σ(z) − y)``, in place; ``zT`` of shape (1, rows) (``column`` is unused)."""
     np.subtract(sigmoid(zT), yT, out=zT)
     zT *= scale
 
@@ -87,14 +88,17 @@ LOSS_GRADIENTS = {"softmax_cross_entropy": softmax_gradient, "binary_cross_entro
 class Workspace:
     """The arrays one step writes, for batches of ``rows`` rows: allocated once, overwritten at every step.
 
-    ``inputs[l]`` is ``a_l = [h_l, 1]`` for hidden layers ``l >= 1`` (``a_0`` is a slice of the data), ``logitsT``
-    the logits transposed, and ``dhidden[l]`` the gradient with respect to ``a_l``, whose last column (the gradient
-    with respect to the constant 1) is computed with the rest and never used.
+    ``inputs[l]`` is ``a_l = [h_l, 1]`` for hidden layers ``l >= 1`` (``a_0`` is a slice of the data), ``active[l]``
+    its mask ``a_l > 0``, ``logitsT`` the logits transposed, ``column`` per-example scratch, and ``dhidden[l]`` the
+    gradient with respect to ``a_l``, whose last column (the gradient with respect to the constant 1) is computed
+    with the rest and never used.
     """
 
     def __init__(self, sizes, rows: int):
         self.inputs = [None] + [np.ones((rows, width + 1)) for width in sizes[1:-1]]
+        self.active = [None] + [np.empty((rows, width + 1), dtype=bool) for width in sizes[1:-1]]
         self.logitsT = np.empty((sizes[-1], rows))
+        self.column = np.empty(rows)
         self.dhidden = [None] + [np.empty((rows, width + 1)) for width in sizes[1:-1]]
 
 
@@ -110,11 +114,11 @@ def sgd_step(P, G, work: Workspace, a0: np.ndarray, targetsT: np.ndarray, loss_g
         np.maximum(h, 0.0, out=h)  # ReLU; the ones column stays 1
     zT = work.logitsT
     np.matmul(P[last].T, a[last].T, out=zT)
-    loss_gradient(zT, targetsT, lr / a0.shape[0])
+    loss_gradient(zT, targetsT, lr / a0.shape[0], work.column)
     dz = zT.T
     for layer in range(last, -1, -1):
         np.matmul(a[layer].T, dz, out=G[layer])
         if layer > 0:
             d = np.matmul(dz, P[layer].T, out=work.dhidden[layer])
-            np.multiply(d, a[layer] > 0, out=d)  # ReLU'(z) = [h > 0]: ReLU'(0) = 0
+            np.multiply(d, np.greater(a[layer], 0.0, out=work.active[layer]), out=d)  # ReLU'(z) = [h > 0]
             dz = d[:, :-1]
