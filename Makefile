@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # One BLAS thread for the demo and the tests: their matrices are small, and on a busy 2-core machine OpenBLAS's
 # threads fight over the cores (measured: the demo's compression table took 131 s instead of 4.5 s under load).
-# The benchmark keeps the default so that NumPy and PyTorch are compared as they ship.
+# The benchmark keeps each library's default, as they ship, and times the training steps again with one thread per side.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test

@@ -17,7 +17,8 @@ from refimpl.bench.command import format_result
 from refimpl.bench.workloads import STEP_PROBLEMS
 from refimpl.cli import main
 
-N_ROWS = 2 * len(STEP_PROBLEMS) + 5  # per size: vs torch and vs the GEMM floor; grads, IG time, IG delta, check, RSS
+# Per size: vs torch, vs torch with one thread per side, vs the GEMM floor; then grads, IG time, IG delta, check, RSS.
+N_ROWS = 3 * len(STEP_PROBLEMS) + 5
 ROW_KEYS = {"measurement", "unit", "refimpl", "compared_with", "peer", "ratio", "ratio_range", "goal", "goal_on",
             "met", "max_abs_difference"}
 
@@ -36,7 +37,8 @@ def test_quick_run_has_every_row(quick_result):
     assert len(rows) == N_ROWS
     assert all(set(row) == ROW_KEYS for row in rows)
     assert rows[0]["measurement"].startswith("train step 64-128-10, batch 64")
-    assert rows[2]["measurement"].startswith("train step 784-300-100-10, batch 128")
+    assert rows[1]["measurement"] == "  the same, one thread per side"
+    assert rows[3]["measurement"].startswith("train step 784-300-100-10, batch 128")
     assert quick_result["mode"] == "quick" and quick_result["rounds"] == 1
 
 
@@ -52,8 +54,9 @@ def test_quick_run_measures_every_refimpl_side(quick_result):
 
 def test_without_torch_the_torch_cells_say_so(quick_result):
     torch_rows = [row for row in quick_result["rows"] if row["compared_with"] in
-                  ("torch eager", "torch autograd", "Captum IG gausslegendre n=50", "Captum's max |delta|")]
-    assert len(torch_rows) == len(STEP_PROBLEMS) + 3
+                  ("torch eager", "torch eager, one thread", "torch autograd", "Captum IG gausslegendre n=50",
+                   "Captum's max |delta|")]
+    assert len(torch_rows) == 2 * len(STEP_PROBLEMS) + 3
     for row in torch_rows:
         assert row["peer"] == "skipped (--no-torch)" and row["ratio"] is None and row["met"] is None
 
@@ -118,6 +121,37 @@ def test_a_failed_round_fails_the_side():
     rows = report.build_rows({"numpy": rounds}, "not installed", {}, 1024, 3)
     assert rows[0]["refimpl"] == "failed: boom" and rows[0]["peer"] == "not installed"
     assert rows[-1]["refimpl"] == 1024  # the demo's memory is measured apart from the workers
+
+
+def test_one_thread_rows_pair_the_one_thread_rounds_of_both_sides():
+    key = "64-128-10"
+    default = [{"train_step": {key: 1.0}}]
+    one = [{"train_step": {key: 2.0}}]
+    raw = {"numpy": default, "torch": [{"train_step": {key: 3.0}}],
+           "numpy" + report.ONE_THREAD: one, "torch" + report.ONE_THREAD: [{"train_step": {key: 10.0}}]}
+    rows = report.build_rows(raw, "", {}, 0, 1)
+    assert (rows[0]["refimpl"], rows[0]["peer"], rows[0]["ratio"]) == (1.0, 3.0, 3.0)
+    assert (rows[1]["refimpl"], rows[1]["peer"], rows[1]["ratio"]) == (2.0, 10.0, 5.0)
+    assert rows[1]["met"] is True and rows[0]["met"] is False  # the small step's goal is 4×
+    assert rows[2]["compared_with"] == "NumPy GEMM floor"
+
+
+def test_each_round_runs_every_configuration_with_the_side_order_alternating(monkeypatch):
+    seen = []
+    monkeypatch.setattr(runner, "run_side", lambda side, config: seen.append((side, config["threads"])) or {})
+    raw = runner.run_rounds({"": {"threads": None}, "@1": {"threads": 1}}, 2, ["numpy", "torch"])
+    assert seen == [("numpy", None), ("torch", None), ("numpy", 1), ("torch", 1),
+                    ("torch", None), ("numpy", None), ("torch", 1), ("numpy", 1)]
+    assert sorted(raw) == ["numpy", "numpy@1", "torch", "torch@1"] and all(len(v) == 2 for v in raw.values())
+
+
+def test_explicit_threads_time_the_steps_once():
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["bench", "--quick", "--no-torch", "--threads", "1", "--json", "--quiet"]) == 0
+    result = json.loads(out.getvalue())
+    assert result["threads"] == 1 and len(result["rows"]) == N_ROWS - len(STEP_PROBLEMS)
+    assert not any("one thread" in row["measurement"] for row in result["rows"])
 
 
 def test_ratio_is_of_the_medians_and_the_range_spans_the_single_rounds():

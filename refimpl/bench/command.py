@@ -1,5 +1,9 @@
 """``refimpl bench [--json] [--quick] [--rounds N] [--threads N] [--no-torch]``: the issues' speed goals in one table.
 
+With each library's default thread count (no ``--threads``), every round also times the training steps with one
+BLAS/OpenMP thread per side: at the small size a step is a chain of short calls, and on a 2-core machine handing a
+64-row product to a second BLAS thread can cost more than it saves, so both settings are reported side by side.
+
 The parent process imports neither torch nor the timed code's peers: it writes the demo problem once, runs the NumPy
 and torch workers in alternating rounds, measures the demo's peak memory, and prints the medians and ratios.
 """
@@ -70,7 +74,10 @@ def collect(quick: bool, rounds: int | None, no_torch: bool, threads: int | None
         n_explained = _demo_problem(quick, demo)
         config = {"settings": settings, "demo": str(demo), "outdir": outdir if len(sides) > 1 else None,
                   "threads": threads}
-        raw = runner.run_rounds(config, rounds, sides, progress)
+        configs = {"": config}
+        if threads is None:  # the training steps again with one thread per side, in the same rounds
+            configs[report.ONE_THREAD] = config | {"threads": 1, "outdir": None, "steps_only": True}
+        raw = runner.run_rounds(configs, rounds, sides, progress)
         differences = report.differences(outdir)
     torch_result = runner.median_over_rounds(raw["torch"]) if "torch" in raw else None
     if torch_result is not None and "machine" in torch_result:

@@ -85,5 +85,7 @@ def measure(config: dict) -> dict:
     """All NumPy-side measurements for one round (``config``: settings, demo problem path, and the outdir for the
     agreement checks, None when no peer runs)."""
     settings, outdir = config["settings"], config["outdir"]
+    if config.get("steps_only"):
+        return measure_steps(settings, outdir)
     return (measure_steps(settings, outdir) | measure_interpretability(settings, config["demo"], outdir)
             | measure_check(settings))

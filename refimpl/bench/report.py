@@ -13,6 +13,7 @@ from .runner import is_number, median_over_rounds
 from .workloads import STEP_GOALS, STEP_PROBLEMS, label, load_arrays
 
 RATIO_MEANING = "ratio = compared ÷ refimpl (above 1: refimpl is faster, or its |delta| smaller)"
+ONE_THREAD = "@1thread"  # suffix of the sides' results timed with one BLAS/OpenMP thread each
 COLUMNS = (("measurement", "measurement"), ("refimpl", "refimpl"), ("compared with", "compared_with"),
            ("its value", "peer"), ("ratio (rounds' range)", "ratio"), ("goal", "goal"), ("met", "met"),
            ("max |Δ| outputs", "max_abs_difference"))
@@ -44,26 +45,30 @@ def _get(result, status: str, path):
     return result
 
 
-def row_specs(n_explained: int) -> list[tuple]:
-    """``(measurement, unit, our path, compared with, its side, its path, goal, goal_on, difference key)`` per row,
-    in the order of the issues: training steps, input gradients, IG, check throughput (memory comes last)."""
+def row_specs(n_explained: int, one_thread: bool = False) -> list[tuple]:
+    """``(measurement, unit, our side, our path, compared with, its side, its path, goal, goal_on, difference key)``
+    per row, in the order of the issues: training steps (with ``one_thread``, also timed with one thread per side),
+    input gradients, IG, check throughput (memory comes last)."""
     specs = []
     for (sizes, batch), goal in zip(STEP_PROBLEMS, STEP_GOALS, strict=True):
-        key = label(sizes)
-        specs += [(f"train step {key}, batch {batch}", "s", ("train_step", key), "torch eager", "torch",
-                   ("train_step", key), goal, "ratio", f"step_{key}"),
-                  ("  the same step's GEMMs alone", "s", ("train_step", key), "NumPy GEMM floor", "numpy",
-                   ("gemm_floor", key), None, "ratio", None)]
+        step = ("train_step", label(sizes))
+        specs.append((f"train step {label(sizes)}, batch {batch}", "s", "numpy", step, "torch eager", "torch", step,
+                      goal, "ratio", f"step_{label(sizes)}"))
+        if one_thread:
+            specs.append(("  the same, one thread per side", "s", "numpy" + ONE_THREAD, step,
+                          "torch eager, one thread", "torch" + ONE_THREAD, step, goal, "ratio", None))
+        specs.append(("  the same step's GEMMs alone", "s", "numpy", step, "NumPy GEMM floor", "numpy",
+                      ("gemm_floor", label(sizes)), None, "ratio", None))
     digits = f"demo model, {n_explained} digits"
     return specs + [
-        (f"input gradients, {digits}", "s", ("input_gradient",), "torch autograd", "torch", ("input_gradient",),
-         1.0, "ratio", "input_gradient"),
-        (f"exact IG, {digits}", "s", ("integrated_gradients",), "Captum IG gausslegendre n=50", "torch",
+        (f"input gradients, {digits}", "s", "numpy", ("input_gradient",), "torch autograd", "torch",
+         ("input_gradient",), 1.0, "ratio", "input_gradient"),
+        (f"exact IG, {digits}", "s", "numpy", ("integrated_gradients",), "Captum IG gausslegendre n=50", "torch",
          ("integrated_gradients",), 1.0, "ratio", "integrated_gradients"),
-        ("  max |delta| of those IG", "abs", ("ig_max_abs_delta",), "Captum's max |delta|", "torch",
+        ("  max |delta| of those IG", "abs", "numpy", ("ig_max_abs_delta",), "Captum's max |delta|", "torch",
          ("ig_max_abs_delta",), 1e6, "ratio", None),
-        ("check threshold: examples per second", "per_s", ("check_examples_per_second",), None, None, None, 200.0,
-         "value", None),
+        ("check threshold: examples per second", "per_s", "numpy", ("check_examples_per_second",), None, None, None,
+         200.0, "value", None),
     ]
 
 
@@ -72,11 +77,13 @@ def build_rows(raw: dict, torch_status: str, differences: dict, memory, n_explai
     not run): medians over rounds, their ratio, and the range of the per-round ratios."""
     merged = {side: median_over_rounds(results) for side, results in raw.items()}
     status = {"numpy": "not run", "torch": torch_status}
+    status |= {side + ONE_THREAD: value for side, value in status.items()}
     rows = []
-    for measurement, unit, ours, compared_with, side, theirs, goal, goal_on, diff in row_specs(n_explained):
-        mine = _get(merged.get("numpy"), status["numpy"], ours)
+    for (measurement, unit, our_side, ours, compared_with, side, theirs, goal, goal_on,
+         diff) in row_specs(n_explained, one_thread="numpy" + ONE_THREAD in raw):
+        mine = _get(merged.get(our_side), status[our_side], ours)
         peer = None if side is None else _get(merged.get(side), status[side], theirs)
-        pairs = zip(raw.get("numpy", []), raw.get(side, []), strict=False) if side else ()
+        pairs = zip(raw.get(our_side, []), raw.get(side, []), strict=False) if side else ()
         per_round = [b / a for a, b in ((_get(x, "", ours), _get(y, "", theirs)) for x, y in pairs)
                      if is_number(a) and is_number(b) and a > 0]
         rows.append(make_row(measurement, mine, unit, compared_with, peer, goal=goal, goal_on=goal_on,

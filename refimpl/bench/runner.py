@@ -50,14 +50,16 @@ def _failure(stderr: str) -> str:
     return "failed: " + (stderr.strip().splitlines() or ["no message"])[-1]
 
 
-def run_rounds(config: dict, rounds: int, sides: list[str], progress=None) -> dict[str, list[dict]]:
-    """``{side: [result of round 0, round 1, ...]}``, the sides alternating in order from round to round."""
-    results = {side: [] for side in sides}
+def run_rounds(configs: dict[str, dict], rounds: int, sides: list[str], progress=None) -> dict[str, list[dict]]:
+    """``{side + suffix: [result of round 0, round 1, ...]}`` for every ``suffix: config`` of ``configs``: each round
+    runs every configuration, the sides alternating in order from round to round."""
+    results = {side + suffix: [] for suffix in configs for side in sides}
     for r in range(rounds):
-        for side in sides if r % 2 == 0 else sides[::-1]:
-            if progress:
-                progress(f"round {r + 1}/{rounds}: {side}")
-            results[side].append(run_side(side, config))
+        for suffix, config in configs.items():
+            for side in sides if r % 2 == 0 else sides[::-1]:
+                if progress:
+                    progress(f"round {r + 1}/{rounds}: {side + suffix}")
+                results[side + suffix].append(run_side(side, config))
     return results
 
 

@@ -51,7 +51,8 @@ def measure_steps(torch, settings: dict, outdir) -> dict:
         model = torch_model(torch, mlp)
         run = partial(_sgd_steps, torch, model, torch.optim.SGD(model.parameters(), lr=LR), X, y, steps)
         out["train_step"][label(sizes)] = seconds_per_step(run, steps, repeats=settings["repeats"])
-        save_arrays(outdir, f"step_{label(sizes)}_torch", _trained_parameters(torch, mlp, X, y, AGREE_STEPS))
+        if outdir is not None:
+            save_arrays(outdir, f"step_{label(sizes)}_torch", _trained_parameters(torch, mlp, X, y, AGREE_STEPS))
     return out
 
 
@@ -99,5 +100,7 @@ def measure(config: dict) -> dict:
     except ImportError as exc:
         return {"error": f"not installed ({exc})"}
     settings, outdir = config["settings"], config["outdir"]
+    if config.get("steps_only"):
+        return measure_steps(torch, settings, outdir)
     return ({"machine": describe(torch)} | measure_steps(torch, settings, outdir)
             | measure_interpretability(torch, settings, config["demo"], outdir))
