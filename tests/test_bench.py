@@ -163,6 +163,14 @@ def test_ratio_is_of_the_medians_and_the_range_spans_the_single_rounds():
     assert row["ratio_range"] == [1.0, 5.0]  # per round: 3/1, 2/2, 20/4
 
 
+@pytest.mark.parametrize(("ratio", "text"), [(3.9952, "3.99"), (4.0, "4"), (0.585, "0.585"), (0.58549, "0.585"),
+                                             (59.87, "59.8"), (1.54e12, "1.54e+12"), (2.0 / 3.0, "0.666")])
+def test_printed_ratios_are_cut_not_rounded(ratio, text):
+    row = report.make_row("m", 1.0, "s", "peer", ratio)
+    assert report._cell(row, "ratio") == text + "×"
+    assert f"{report.rounded_down(ratio):.3g}" == text
+
+
 @pytest.mark.parametrize(("value", "unit", "text"), [
     (2.5e-5, "s", "25.0 µs"), (2.5e-3, "s", "2.50 ms"), (2.5, "s", "2.50 s"), (3 * 2**20, "bytes", "3.0 MiB"),
     (1234.4, "per_s", "1,234/s"), (1.25e-13, "abs", "1.2e-13"), ("not installed", "s", "not installed"),

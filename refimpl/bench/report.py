@@ -118,6 +118,15 @@ def format_value(value, unit: str) -> str:
     return f"{value:.1e}"
 
 
+def rounded_down(ratio: float, digits: int = 3) -> float:
+    """``ratio`` cut (not rounded) to ``digits`` significant digits, so that a printed ratio never reaches a goal
+    the exact one misses: 3.9952 prints as 3.99, not 4."""
+    if not math.isfinite(ratio) or ratio <= 0:
+        return ratio
+    scale = 10.0 ** (digits - 1 - math.floor(math.log10(ratio)))
+    return math.floor(ratio * scale) / scale
+
+
 def _cell(row: dict, key: str) -> str:
     value = row[key]
     if key in ("refimpl", "peer"):
@@ -125,9 +134,9 @@ def _cell(row: dict, key: str) -> str:
     if key == "ratio":
         if value is None:
             return "—"
-        text = "∞" if math.isinf(value) else f"{value:.3g}×"
+        text = "∞" if math.isinf(value) else f"{rounded_down(value):.3g}×"
         spread = row["ratio_range"]
-        return text if spread is None else f"{text} ({spread[0]:.3g}–{spread[1]:.3g})"
+        return text if spread is None else f"{text} ({rounded_down(spread[0]):.3g}–{rounded_down(spread[1]):.3g})"
     if key == "goal":
         if value is None:
             return "—"
