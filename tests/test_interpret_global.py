@@ -2,6 +2,7 @@
 
 import json
 import sys
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -67,7 +68,7 @@ def test_layer_summary_against_direct_counts(data):
     for layer, (W, b, s) in enumerate(zip(mlp.weights, mlp.biases, summary, strict=True)):
         assert s["shape"] == list(W.shape) and s["parameters"] == W.size + b.size
         assert s["nonzeros"] == sum(v != 0 for v in list(W.ravel()) + list(b))
-        assert s["l1"] == pytest.approx(sum(abs(v) for v in W.ravel()), abs=1e-12)
+        assert s["l1"] == float(sum(Fraction(abs(v)) for v in W.ravel()))  # correctly rounded: exact equality
         assert s["l2"] == pytest.approx(sum(v * v for v in W.ravel()) ** 0.5, abs=1e-12)
         if layer < len(z):
             assert s["activation"] == "relu"

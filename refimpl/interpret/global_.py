@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import as_float_array, check_choice, check_int, finite_result
+from ..compression.thresholding import l1_importance
 from ..mlp import check_inputs, check_model, forward_trace
 from .gradients import TOO_LARGE, gradients_unchecked, target_or_predicted
 from .integrated import exact_ig_unchecked
@@ -86,9 +87,10 @@ def layer_summary(mlp, X=None) -> list[dict]:
 
     Notes
     -----
-    - Counts are exact; ``l1`` and ``l2`` are float64 sums (relative error at most ``n_l n_{l+1} · 2^-53``); ``l2``
-      is computed as ``m · sqrt(Σ (w_i / m)²)`` with ``m = max |w_i|``, so no square overflows, and ``l1`` is
-      ``inf`` only when the sum exceeds the float64 range.
+    - Counts are exact; ``l1`` is :func:`refimpl.l1_importance` of ``W_l`` (correctly rounded, ``inf`` only when
+      the exact sum exceeds the float64 range); ``l2`` is a float64 sum (relative error at most
+      ``n_l n_{l+1} · 2^-53``) computed as ``m · sqrt(Σ (w_i / m)²)`` with ``m = max |w_i|``, so no square
+      overflows.
     - A hidden layer of width 0 has 0 parameters in its outgoing layer and 0 dead units.
 
     Raises
@@ -110,17 +112,12 @@ def layer_summary(mlp, X=None) -> list[dict]:
     for layer, (W, b) in enumerate(zip(mlp.weights, mlp.biases, strict=True)):
         hidden = layer < len(mlp.weights) - 1
         row = {"layer": layer, "shape": [int(W.shape[0]), int(W.shape[1])], "parameters": int(W.size + b.size),
-               "nonzeros": int(np.count_nonzero(W) + np.count_nonzero(b)), "l1": _l1(W),
+               "nonzeros": int(np.count_nonzero(W) + np.count_nonzero(b)), "l1": l1_importance(W),
                "l2": _l2(W), "activation": "relu" if hidden else "linear"}
         if hs is not None:
             row["dead"] = int(np.count_nonzero(~(hs[layer + 1] > 0).any(axis=0))) if hidden else None
         summary.append(row)
     return summary
-
-
-def _l1(W: np.ndarray) -> float:
-    with np.errstate(over="ignore"):  # a sum beyond the float64 range is inf, as in refimpl.l1_importance
-        return float(np.abs(W).sum())
 
 
 def _l2(W: np.ndarray) -> float:
