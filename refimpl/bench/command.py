@@ -19,6 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .._validate import check_int
 from ..commands import task_data
 from ..demo import DEMO_HIDDEN, train_baseline
 from ..mlp import MLP
@@ -61,11 +62,8 @@ def collect(quick: bool, rounds: int | None, no_torch: bool, threads: int | None
     """Run everything and return the JSON-ready result: date, settings, machine, rows and the raw rounds."""
     mode = "quick" if quick else "full"
     settings = dict(SETTINGS[mode])
-    rounds = settings.pop("rounds") if rounds is None else rounds
-    if rounds < 1:
-        raise ValueError(f"rounds must be >= 1, got {rounds}")
-    if threads is not None and threads < 1:
-        raise ValueError(f"threads must be >= 1, got {threads}")
+    rounds = check_int(settings.pop("rounds") if rounds is None else rounds, "rounds", lo=1)
+    threads = None if threads is None else check_int(threads, "threads", lo=1)
     info = machine.describe()
     torch_status = _torch_status(no_torch)
     sides = ["numpy"] + (["torch"] if torch_status is None else [])
