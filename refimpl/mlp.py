@@ -142,12 +142,15 @@ def check_model(mlp, name: str = "mlp") -> MLP:
     return mlp
 
 
-def check_inputs(mlp, X, name: str = "X") -> np.ndarray:
-    """Check the model and return ``X`` as a finite float64 array of shape ``(n, sizes[0])``."""
+def check_inputs(mlp, X, name: str = "X", *, rows_needed_for: str | None = None) -> np.ndarray:
+    """Check the model and return ``X`` as a finite float64 array of shape ``(n, sizes[0])``; with
+    ``rows_needed_for`` (what the rows are for, said in the error), ``n = 0`` is a ``ValueError``."""
     check_model(mlp)
     X = as_float_array(X, name, ndim=2)
     if X.shape[1] != mlp.sizes[0]:
         raise ValueError(f"{name} must have shape (n, {mlp.sizes[0]}) for this model, got {X.shape}")
+    if rows_needed_for is not None and X.shape[0] == 0:
+        raise ValueError(f"{name} must have at least one row {rows_needed_for}")
     return X
 
 

@@ -125,9 +125,7 @@ def check_data(mlp, X, y, loss: str | None = None, x_name: str = "X", y_name: st
     """Return ``(X, y)`` checked for training or scoring ``mlp`` with ``loss`` (None: :func:`default_loss`): ``X``
     finite of shape ``(n, sizes[0])`` with ``n >= 1``, ``y`` one int label per row that the loss can score (names as
     the caller's)."""
-    X = check_inputs(mlp, X, x_name)
-    if X.shape[0] == 0:
-        raise ValueError(f"{x_name} must hold at least one example")
+    X = check_inputs(mlp, X, x_name, rows_needed_for="(an example to learn from or score)")
     y = as_int_array(y, y_name, ndim=1)
     check_labels(y, X.shape[0], mlp.sizes[-1], loss or default_loss(mlp), y_name, x_name)
     return X, y

@@ -94,9 +94,7 @@ def _importances(mlp, kind, X, y, loss, kind_name: str = "kind") -> list[np.ndar
         return [np.array([l1_importance(col) for col in W.T]) for W in hidden]
     if kind == "l2":
         return [np.array([math.hypot(*sorted(col)) for col in np.abs(W).T.tolist()]) for W in hidden]
-    X = check_inputs(mlp, X)
-    if X.shape[0] == 0:
-        raise ValueError("X must hold at least one example")
+    X = check_inputs(mlp, X, rows_needed_for="to measure the importances on")
     too_large = "the weights of mlp or X are too large: the activations or importances"
     hs = finite_result(lambda: tuple(forward_trace(mlp.weights, mlp.biases, X)), too_large)
     if kind == "activation":

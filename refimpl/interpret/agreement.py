@@ -137,9 +137,7 @@ def ig_agreement(original, compressed, X, target=None) -> float:
     if (original.sizes[0], original.sizes[-1]) != (compressed.sizes[0], compressed.sizes[-1]):
         raise ValueError(f"original and compressed must have the same input and output widths, got sizes "
                          f"{original.sizes} and {compressed.sizes}")
-    X = check_inputs(original, X)
-    if X.shape[0] == 0:
-        raise ValueError("X must have at least one row: the mean over no rows is undefined")
+    X = check_inputs(original, X, rows_needed_for="(the mean over no rows is undefined)")
     targets = target_or_predicted(original, X, target, "original")
     B = np.zeros_like(X)
     ig = [finite_result(lambda m=m: exact_ig_unchecked(m.weights, m.biases, X, B, targets),

@@ -44,9 +44,7 @@ def global_importance(mlp, X, target=None, method="integrated_gradients") -> np.
         As for the attribution functions; ``ValueError`` also for ``n = 0`` (a mean over no rows) or an unknown
         ``method``.
     """
-    X = check_inputs(mlp, X)
-    if X.shape[0] == 0:
-        raise ValueError("X must have at least one row: the mean over no rows is undefined")
+    X = check_inputs(mlp, X, rows_needed_for="(the mean over no rows is undefined)")
     method = check_choice(method, "method", GLOBAL_METHODS)
     targets = target_or_predicted(mlp, X, target)
     return finite_result(lambda: np.abs(_attributions(mlp, X, targets, method)).mean(axis=0), TOO_LARGE)
@@ -103,9 +101,7 @@ def layer_summary(mlp, X=None) -> list[dict]:
     check_model(mlp)
     hs = None
     if X is not None:
-        X = check_inputs(mlp, X)
-        if X.shape[0] == 0:
-            raise ValueError("X must have at least one row to find dead units (or pass X=None)")
+        X = check_inputs(mlp, X, rows_needed_for="to find dead units (or pass X=None)")
         hs = finite_result(lambda: tuple(forward_trace(mlp.weights, mlp.biases, X)),
                            "the weights of mlp or X are too large: the activations")
     summary = []
