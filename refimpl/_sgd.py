@@ -42,6 +42,7 @@ class Parameters:
 
     @classmethod
     def of(cls, weights, biases) -> Parameters:
+        """A fresh flat copy of ``weights`` (each ``(n_l, n_{l+1})``) and ``biases`` (each ``(n_{l+1},)``)."""
         params = cls([weights[0].shape[0]] + [W.shape[1] for W in weights])
         for P, W, b in zip(params.layers, weights, biases, strict=True):
             P[:-1], P[-1] = W, b
