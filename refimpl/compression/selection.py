@@ -38,8 +38,9 @@ def split_fit_validation(X_train, y_train, *, seed, validation_fraction=VALIDATI
     ``test_fraction=validation_fraction``, so each class c sends ``round_half_even(validation_fraction · n_c)``
     rows to validation, and the two parts partition the rows given (each in the original order).
 
-    Raises ``ValueError`` (naming ``validation_fraction``) when it is not in the open interval (0, 1) or leaves
-    either part empty; the errors of ``train_test_split`` for malformed ``X_train``/``y_train``/``seed``.
+    Raises ``TypeError``/``ValueError`` naming ``validation_fraction`` when it is not a real number in the open
+    interval (0, 1) or leaves either part empty; the errors of ``train_test_split`` for malformed ``X_train``,
+    ``y_train`` or ``seed``.
     """
     fraction = check_real(validation_fraction, "validation_fraction", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
     X_fit, X_val, y_fit, y_val = train_test_split(X_train, y_train, test_fraction=fraction, seed=seed)
@@ -216,11 +217,5 @@ def _check_candidates(candidates) -> list[dict]:
     return [dict(c) for c in candidates]
 
 
-def main() -> int:
-    result = select_pipeline(SEEDS, progress=True)
-    print(format_selection(result))
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    print(format_selection(select_pipeline(SEEDS, progress=True)))
