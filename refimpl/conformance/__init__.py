@@ -7,9 +7,10 @@ are written by ``refimpl vectors`` and read by ``refimpl verify`` (see docs/conf
 
 from .check import assert_conforms, check, judge
 from .clauses import CLAUSES, OPS, Clause, clauses_for
+from .errors import Unsupported
 from .ops import reference_candidate
 from .report import Failure, Report
 from .runner import TIME_LIMIT
 
 __all__ = ["check", "assert_conforms", "judge", "Report", "Failure", "CLAUSES", "OPS", "Clause", "clauses_for",
-           "TIME_LIMIT", "reference_candidate"]
+           "TIME_LIMIT", "reference_candidate", "Unsupported"]
