@@ -129,7 +129,7 @@ def _affine_rows(W, b, X, B) -> np.ndarray:
     if len(W) == 1:
         return np.ones(X.shape[0], dtype=bool)
     mlp = MLP(W, b)
-    return np.array([len(linear_pieces(mlp, x, z)) == 2 for x, z in zip(X, B, strict=True)])
+    return np.array([len(linear_pieces(mlp, x, z)) == 2 for x, z in zip(X, B, strict=True)], dtype=bool)
 
 
 def judge_prune_neurons(inp, expected, got, tol: Tolerance, v) -> None:

@@ -24,6 +24,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .errors import Unsupported
+
 TIME_LIMIT = 2.0
 
 
@@ -37,6 +39,7 @@ class Outcome(NamedTuple):
     value: Any
     clause: str | None = None
     message: str = ""
+    declined: bool = False  # the candidate raised Unsupported: the input is outside its declared domain
 
 
 def freeze(value):
@@ -112,6 +115,8 @@ class Runner:
             value = self._call_signal(frozen) if self._use_signal else self._call_thread(frozen)
         except _TimeUp:
             return Outcome(None, "common.time-limit", f"the call did not return within {self.time_limit:g} s")
+        except Unsupported as exc:  # declined on purpose: counted, never a failure
+            return Outcome(None, None, f"Unsupported: {exc}", declined=True)
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - the candidate's exception (sys.exit too) is a finding
             text = f"{type(exc).__name__}: {exc}"
             if isinstance(exc, ValueError) and "read-only" in str(exc):
