@@ -235,8 +235,11 @@ def _quantize(num: Numerics, assume):
     def draw_case(draw):
         bits, beta, kind = draw(bits_s), num.narrow(draw(betas)), draw(kinds)
         alpha = 2 ** bits - 1
-        if kind == "midpoint":  # alpha * w_tilde + beta = 1 exactly at bits 1: floor(x + 1/2) vs half-even
-            lo, hi = num.narrow(draw(finite(-10.0, 10.0))), None
+        if num.float32 and np.float32(alpha) + np.float32(beta) >= alpha + 1:
+            beta = 0.5  # beta's domain in float32: alpha + beta must stay below alpha + 1 (as in float64)
+        if kind == "midpoint":  # bits 1, w_tilde 1/2, beta 1/2: exactly 1, where half-even rounding of 1/2 gives 0
+            bits, beta = draw(st.sampled_from(allowed_values(assume, "bits", [1]))), 0.5
+            lo = num.narrow(float(draw(st.integers(-40, 40))) / 4)
             hi = lo + 2.0 ** draw(st.integers(-3, 3))
             return {"w": np.array([lo, (lo + hi) / 2, hi, lo, hi]), "bits": bits, "beta": beta}
         if kind == "constant":

@@ -255,7 +255,7 @@ CATALOGUE = [
     _m("floor_quantize_trunc", "floor_quantize", "floor_quantize.floor"),
     _m("quantize_alpha_pow2", "quantize", "quantize.range"),
     _m("quantize_zero_forced", "quantize", "quantize.endpoints quantize.constant"),
-    _m("quantize_half_even", "quantize", "quantize.codes"),
+    _m("quantize_half_even", "quantize", "quantize.codes quantize.boundary"),
     _m("quantize_ties_to_even", "quantize", "quantize.boundary quantize.endpoints"),
     _m("dequantize_pow2_step", "dequantize", "dequantize.endpoints"),
     _m("dequantize_float32", "dequantize", "common.dtype"),
