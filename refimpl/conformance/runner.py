@@ -49,6 +49,7 @@ from . import process, protocol, worker
 
 TIME_LIMIT = 2.0
 WARMUP = 10.0
+FORK_UNSAFE = ("jax",)
 
 
 class Outcome(NamedTuple):
@@ -93,10 +94,21 @@ def _signature(value):
 
 
 def _importable(candidate) -> str | None:
+    """``module:qualname`` when importing that name gives back ``candidate`` itself (not for lambdas, closures,
+    bound methods or functions of a script run as ``__main__``)."""
     module, qual = getattr(candidate, "__module__", None), getattr(candidate, "__qualname__", "")
-    if module and module != "__main__" and qual and "<" not in qual:
-        return f"{module}:{qual}"
-    return None
+    if not module or module == "__main__" or not qual or "<" in qual or module not in sys.modules:
+        return None
+    obj = sys.modules[module]
+    for part in qual.split("."):
+        obj = getattr(obj, part, None)
+    return f"{module}:{qual}" if obj is candidate else None
+
+
+def _fork_unsafe() -> list[str]:
+    """Loaded modules whose threads make a forked child deadlock (measured here: JAX 0.10's CPU client hangs in
+    the first call of a forked worker; torch 2.13 and TensorFlow 2.21 work after fork)."""
+    return [name for name in FORK_UNSAFE if name in sys.modules]
 
 
 class Runner:
@@ -129,15 +141,20 @@ class Runner:
         c = self.candidate
         if isinstance(c, Program):
             return process.spawn(c.argv, c.cwd, c.env)
-        if not hasattr(os, "fork") or not hasattr(os, "killpg"):
-            target = c if isinstance(c, str) else _importable(c)
-            if os.name == "nt":
-                raise OSError("the conformance checker needs POSIX process control (fork or exec, process groups)")
-            if target is None:
-                raise TypeError("without os.fork the candidate must be importable: pass it as 'module:attr'")
-            return process.spawn([sys.executable, "-m", "refimpl.conformance.worker", target])
-        get = partial(worker.load_target, c) if isinstance(c, str) else (lambda: c)
-        return process.fork(partial(worker.serve, get))
+        if os.name == "nt" or not hasattr(os, "killpg"):
+            raise OSError("the conformance checker needs POSIX process control (fork or exec, process groups)")
+        unsafe = _fork_unsafe() if not isinstance(c, str) else []
+        if hasattr(os, "fork") and not unsafe:
+            get = partial(worker.load_target, c) if isinstance(c, str) else (lambda: c)
+            return process.fork(partial(worker.serve, get))
+        target = c if isinstance(c, str) else _importable(c)
+        if target is None:
+            why = f"{', '.join(unsafe)} is loaded in this process and cannot be forked safely" if unsafe else \
+                "this platform has no os.fork"
+            raise TypeError(f"{why}: give the candidate as 'module:attr' (a function importable by name), not "
+                            f"{type(c).__name__} {getattr(c, '__qualname__', '')!r}")
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p or os.getcwd() for p in sys.path))
+        return process.spawn([sys.executable, "-m", "refimpl.conformance.worker", target], env=env)
 
     def _start(self) -> process.Process:
         """Start a worker and complete the handshake; ``ValueError`` naming what went wrong otherwise."""
