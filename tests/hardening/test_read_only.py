@@ -26,7 +26,7 @@ NOT_CALLED = {
     "conformance": "a module: its own __all__ is audited below",
     "Gradients": "a result type (NamedTuple) built by backward", "Agreement": "a result type built by agreement",
     "Report": "a result type built by check", "Failure": "a result type built by check",
-    "Clause": "a registry row (NamedTuple) of the clause table",
+    "Clause": "a registry row (NamedTuple) of the clause table", "Unsupported": "an exception type a candidate raises",
     "load_digits": "takes no argument", "load_digits_raw": "takes no argument",
 }
 # Public methods that take no argument: called on the entries' objects, which must not change either.
