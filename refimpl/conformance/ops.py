@@ -14,13 +14,17 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._validate import check_choice
-from ..compression.pruning import prune_neurons
+from ..compression.pruning import neuron_importance, prune_connections, prune_neurons
 from ..compression.quantization import Quantized, dequantize, floor_quantize, minmax_normalize, quantize
+from ..compression.quantized_model import quantize_model
 from ..compression.thresholding import l1_importance, prune_smallest, threshold
-from ..interpret.gradients import input_gradient
+from ..interpret.global_ import global_importance
+from ..interpret.gradients import gradient_x_input, input_gradient, saliency
 from ..interpret.integrated import integrated_gradients
-from ..losses import CHECKED
+from ..interpret.pieces import linear_pieces
+from ..losses import CHECKED, binary_cross_entropy_with_logits, softmax_cross_entropy
 from ..mlp import MLP, backward
+from ..update_rule import sgd_update
 from . import ops_compression as oc
 from . import ops_more
 from . import ops_network as on
@@ -81,7 +85,10 @@ OPS: dict[str, Op] = {op.name: op for op in [
        lambda i: integrated_gradients(_mlp(i), i["X"], i["baselines"], i["target"], method="exact"),
        on.judge_integrated_gradients, ()),
 ]}
-OPS.update({op.name: op for op in ops_more.ops(Op, _ref)})
+_REFERENCE = {f.__name__: f for f in (MLP, dequantize, quantize, prune_connections, quantize_model, sgd_update,
+                                      neuron_importance, softmax_cross_entropy, binary_cross_entropy_with_logits,
+                                      linear_pieces, saliency, gradient_x_input, global_importance)}
+OPS.update({op.name: op for op in ops_more.ops(Op, _REFERENCE.__getitem__)})
 
 
 def candidate_view(op: Op, expected):
