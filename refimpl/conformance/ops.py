@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._validate import check_choice
+from ..spec.checks import check_choice
 from . import ops_compression as oc
 from . import ops_network as on
 from .judging import fmt
@@ -46,7 +46,7 @@ def _dequantize(inp):
 
 
 def _gradients(inp):
-    from ..losses import CHECKED  # noqa: PLC0415
+    from ..spec.losses import CHECKED  # noqa: PLC0415
 
     mlp = _mlp(inp)
     loss, dlogits = CHECKED[inp["loss"]](mlp.forward(inp["X"]), inp["y"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..mlp import forward_trace
+from ..spec.mlp import forward_trace
 from .compare import Tolerance, backward_magnitudes, forward_magnitudes, network_roundings
 from .judging import Broken, as_result, as_results, as_scalar, as_sequence, first, fmt, mismatch
 

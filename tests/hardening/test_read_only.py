@@ -26,6 +26,7 @@ NOT_CALLED = {
     "Gradients": "a result type (NamedTuple) built by backward", "Agreement": "a result type built by agreement",
     "Report": "a result type built by check", "Failure": "a result type built by check",
     "Clause": "a registry row (NamedTuple) of the clause table",
+    "Unsupported": "an exception type a candidate raises to decline an input",
     "load_digits": "takes no argument", "load_digits_raw": "takes no argument",
 }
 # Public methods that take no argument: called on the entries' objects, which must not change either.
