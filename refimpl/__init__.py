@@ -38,6 +38,7 @@ from .interpret import (
 from .io import load, save
 from .spec.losses import binary_cross_entropy_with_logits, softmax_cross_entropy
 from .spec.mlp import MLP, Gradients, backward
+from .spec.update_rule import sgd_update
 from .training import accuracy, predict, train
 
 __version__ = "0.1.0"
@@ -46,7 +47,7 @@ SPEC_VERSION = "1.0"
 __all__ = [
     "MLP", "Gradients", "backward",
     "softmax_cross_entropy", "binary_cross_entropy_with_logits",
-    "train", "predict", "accuracy",
+    "train", "predict", "accuracy", "sgd_update",
     "save", "load",
     "threshold", "l1_importance", "prune_smallest", "minmax_normalize", "floor_quantize", "floor_quantize_exact",
     "near_integer_boundary", "FLOOR_ULP_WINDOW", "Quantized", "quantize", "dequantize", "QuantizedModel",

@@ -70,10 +70,12 @@ def _seed_only():
 
 def _key(inputs: dict) -> bytes:
     """A canonical byte key of an input dict (dtype, shape and bytes of every array)."""
+    def leaves(value):  # nested lists (sgd_update's grads and velocity) flattened
+        return [x for v in value for x in leaves(v)] if isinstance(value, (list, tuple)) else [value]
+
     parts = []
     for name in sorted(inputs):
-        values = inputs[name] if isinstance(inputs[name], list) else [inputs[name]]
-        for x in values:
+        for x in leaves(inputs[name]):
             x = np.asarray(x)
             parts.append(f"{name}|{x.dtype.str}|{x.shape}|".encode() + x.tobytes())
     return b"\x00".join(parts)

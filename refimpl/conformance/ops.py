@@ -10,6 +10,7 @@ import numpy as np
 
 from ..spec.checks import check_choice
 from . import ops_compression as oc
+from . import ops_more
 from . import ops_network as on
 from .judging import fmt
 
@@ -80,6 +81,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
        lambda i: _ref("integrated_gradients")(_mlp(i), i["X"], i["baselines"], i["target"], method="exact"),
        on.judge_integrated_gradients, ()),
 ]}
+OPS.update({op.name: op for op in ops_more.ops(Op, _ref)})
 
 
 def candidate_view(op: Op, expected):
@@ -97,13 +99,16 @@ def as_args(op: Op, inputs: dict) -> tuple:
     return tuple(inputs[a] for a in op.args)
 
 
+LAYER_LISTS = ("weights", "biases", "grads", "velocity", "masks")  # arguments that are lists of arrays
+
+
 def check_inputs_complete(op: Op, inputs: dict) -> dict:
     """Inputs must name exactly the op's arguments; arrays become NumPy arrays (used by ``judge`` and ``verify``)."""
     missing, extra = set(op.args) - set(inputs), set(inputs) - set(op.args)
     if missing or extra:
         raise ValueError(f"{op.name} takes inputs {list(op.args)}; missing {sorted(missing)}, unexpected "
                          f"{sorted(extra)}")
-    return {a: (np.asarray(inputs[a]) if isinstance(inputs[a], (list, np.ndarray)) and a not in ("weights", "biases")
+    return {a: (np.asarray(inputs[a]) if isinstance(inputs[a], (list, np.ndarray)) and a not in LAYER_LISTS
                 else inputs[a]) for a in op.args}
 
 
