@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..compression.boundary import near_integer_boundary
-from ..spec.quantization import FLOOR_ULP_WINDOW
+from ..spec.quantization import FLOOR_ULP_WINDOW, minmax_normalize
 from ..spec.thresholding import round_count
 from .compare import ELEMENTWISE_ROUNDINGS, Tolerance
 from .judging import as_result, as_scalar, first, fmt, mismatch, where
@@ -123,8 +123,6 @@ def judge_floor_quantize(inp, expected, got, tol: Tolerance, v) -> None:
 
 
 def judge_quantize(inp, expected, got, tol: Tolerance, v) -> None:
-    from .. import minmax_normalize  # noqa: PLC0415 - the reference's w_tilde, to locate the floor boundaries
-
     out = as_result(got, "out", expected.shape, "i", tol.precision)
     w, bits, beta = inp["w"], inp["bits"], inp["beta"]
     alpha = 2 ** bits - 1
