@@ -16,27 +16,33 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import check_choice, check_int, check_real
+from ..spec.checks import check_choice, check_int, check_real
 from .clauses import OPS as OP_NAMES
 from .clauses import tag
 from .compare import Tolerance
 from .domain import check_assume, describe
 from .judging import Broken, Verdict
 from .numerics import PRECISIONS, SUBNORMAL_MODES
-from .ops import OPS, as_args, call_text, candidate_view, check_inputs_complete
+from .ops import OPS, call_text, candidate_view, check_inputs_complete
 from .report import Failure, Report, candidate_import, snippet
-from .runner import TIME_LIMIT, Runner, freeze
+from .runner import TIME_LIMIT, WARMUP, Program, Runner
+from .worker import freeze
 
 TIES = ("lowest-index", "any")
 
 
-def _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, time_limit, subnormals="preserve"):
+def _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, time_limit, warmup=0.0,
+             subnormals="preserve"):
     check_choice(op, "op", OP_NAMES)
-    if not callable(candidate):
-        raise TypeError(f"candidate must be callable, got {type(candidate).__name__}")
+    if isinstance(candidate, str):
+        if ":" not in candidate:
+            raise ValueError(f"the candidate must be given as MODULE:ATTR, got {candidate!r}")
+    elif not callable(candidate) and not isinstance(candidate, Program):
+        raise TypeError(f"candidate must be callable, 'module:attr' or a Program, got {type(candidate).__name__}")
     check_int(max_examples, "max_examples", lo=1)
     check_int(seed, "seed", lo=0)
     check_real(time_limit, "time_limit", lo=0.0, lo_open=True)
+    check_real(warmup, "warmup", lo=0.0)
     for name, value in (("rtol", rtol), ("atol", atol)):
         if value is not None:
             check_real(value, name, lo=0.0)
@@ -73,10 +79,12 @@ def _seed_only():
 
 def _key(inputs: dict) -> bytes:
     """A canonical byte key of an input dict (dtype, shape and bytes of every array)."""
+    def leaves(value):  # nested lists (sgd_update's grads and velocity) flattened
+        return [x for v in value for x in leaves(v)] if isinstance(value, (list, tuple)) else [value]
+
     parts = []
     for name in sorted(inputs):
-        values = inputs[name] if isinstance(inputs[name], list) else [inputs[name]]
-        for x in values:
+        for x in leaves(inputs[name]):
             x = np.asarray(x)
             parts.append(f"{name}|{x.dtype.str}|{x.shape}|".encode() + x.tobytes())
     return b"\x00".join(parts)
@@ -103,10 +111,10 @@ class _Evaluation:
 
     def __call__(self, inputs: dict) -> Result:
         num = self.tol.numerics
-        given = {k: ([num.narrow(x) for x in v] if isinstance(v, list) else num.narrow(v)) for k, v in inputs.items()}
+        given = num.narrowed_inputs(inputs)
         judged = num.judged_inputs(given)
         expected = num.flushed(self.op.reference(freeze(dict(judged))))
-        outcome = self.runner.call(as_args(self.op, given))
+        outcome = self.runner.call(given)
         if outcome.declined:
             return Result([], expected, None, True, judged)
         if outcome.clause is not None:
@@ -143,13 +151,16 @@ def _failures(op, inputs, findings, expected, got, candidate_ref) -> tuple[Failu
 
 
 def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties="lowest-index",
-          precision="float64", subnormals="preserve", assume=None, time_limit=TIME_LIMIT, target=None) -> Report:
+          precision="float64", subnormals="preserve", assume=None, time_limit=TIME_LIMIT, warmup=WARMUP,
+          target=None) -> Report:
     """Check ``candidate`` against refimpl's ``op`` on up to ``max_examples`` generated inputs.
 
     Parameters
     ----------
     op : str, one of ``refimpl.conformance.OPS`` (``refimpl check --list`` shows each op's clauses)
-    candidate : callable with the op's signature (NumPy arrays in, anything array-like out); it may raise
+    candidate : callable with the op's signature (NumPy arrays in, anything array-like out), or ``"module:attr"``
+        naming one (imported in the worker), or a :class:`~.runner.Program` speaking the candidate protocol. It
+        always runs in a worker process (see ``refimpl.conformance.runner``). It may raise
         ``refimpl.conformance.Unsupported`` to decline an input outside its domain (counted, not a failure)
     max_examples : int >= 1, inputs generated before declaring conformance (shrinking calls come on top)
     seed : int >= 0; the same seed gives the same inputs, the same failures, the same report
@@ -163,6 +174,7 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
     assume : dict or None, the candidate's domain, e.g. ``{"bits": range(2, 17)}`` (domain.py): the search stays
         inside it
     time_limit : float > 0, seconds per call (see ``refimpl.conformance.runner``)
+    warmup : float >= 0, extra seconds for the worker's start and the first call on each new input shape
     target : "module:attr" naming the candidate, for the snippets (inferred from the function when possible)
 
     Returns
@@ -173,7 +185,7 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
         declined), ``failures`` (the one broken clause the search shrank, on the shrunk input; other clauses broken
         on that input are listed in the notes), ``allowed`` (boundary notes).
     """
-    tol = _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, time_limit, subnormals)
+    tol = _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, time_limit, warmup, subnormals)
     assume = check_assume(assume, OPS[op].args)
     try:  # only check needs Hypothesis
         from hypothesis import HealthCheck, Phase, find, settings  # noqa: PLC0415
@@ -187,7 +199,7 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
     cache: dict[bytes, Result] = {}
     state = {"clause": None, "stop": False, "run": 0, "declined": 0, "shrink": 0}
 
-    with Runner(candidate, time_limit) as runner, _seed_only():
+    with Runner(candidate, op, spec.args, time_limit, warmup) as runner, _seed_only():
         evaluate = _Evaluation(spec, runner, tol)
 
         def fails(inputs: dict) -> bool:
@@ -215,7 +227,8 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
     options = {"max_examples": max_examples, "seed": seed, "rtol": rtol, "atol": atol, "ties": ties,
                "precision": precision, "subnormals": subnormals, "assume": describe(assume)}
     notes = tuple(dict.fromkeys(evaluate.allowed))[:20]
-    counts = {"examples_run": state["run"], "declined": state["declined"], "shrink_calls": state["shrink"]}
+    counts = {"examples_run": state["run"], "declined": state["declined"], "shrink_calls": state["shrink"],
+              "output": runner.output, "output_bytes": runner.output_bytes}
     if found is None:
         return Report(op, state["run"] > 0, failures=(), allowed=notes, options=options, **counts)
     result = cache[_key(found)]
@@ -239,17 +252,34 @@ def assert_conforms(op, candidate, **options) -> Report:
 
 
 def judge(op, candidate, *, rtol=None, atol=None, ties="lowest-index", precision="float64", subnormals="preserve",
-          time_limit=TIME_LIMIT, expected=None, **inputs) -> list[Failure]:
+          time_limit=TIME_LIMIT, warmup=WARMUP, expected=None, **inputs) -> list[Failure]:
     """Run ``candidate`` once on ``inputs`` (keyword arguments named as the op's arguments) and return the
     clauses it breaks (an empty list when it conforms on this input or declines it with ``Unsupported``).
     ``expected`` overrides the reference's result (used by ``refimpl verify`` with golden vectors; ignored under
-    precision="float32", where the reference runs on the inputs rounded to float32)."""
-    tol = _options(op, candidate, 1, 0, rtol, atol, ties, precision, time_limit, subnormals)
+    precision="float32" or subnormals="flush", where the reference runs on the inputs as the candidate reads them)."""
+    inputs = check_inputs_complete(OPS[check_choice(op, "op", OP_NAMES)], inputs)
+    [(_, failures)] = judge_cases(op, candidate, [{"id": "", "inputs": inputs, "expected": expected}], rtol=rtol,
+                                  atol=atol, ties=ties, precision=precision, subnormals=subnormals,
+                                  time_limit=time_limit, warmup=warmup)
+    return failures
+
+
+def judge_cases(op, candidate, cases, *, rtol=None, atol=None, ties="lowest-index", precision="float64",
+                subnormals="preserve", time_limit=TIME_LIMIT, warmup=WARMUP,
+                target=None) -> list[tuple[str, list[Failure]]]:
+    """``judge`` on each of ``cases`` (dicts with ``id``, ``inputs`` and ``expected``, None for the reference's
+    result) with one worker for all: ``[(id, failures), ...]``."""
+    tol = _options(op, candidate, 1, 0, rtol, atol, ties, precision, time_limit, warmup, subnormals)
     spec = OPS[op]
-    inputs = check_inputs_complete(spec, inputs)
-    with Runner(candidate, time_limit) as runner:
-        evaluation = _Evaluation(spec, runner, tol)
-        if expected is not None and precision == "float64":
-            evaluation.op = spec._replace(reference=lambda _: expected)
-        result = evaluation(inputs)
-    return list(_failures(spec, inputs, result.findings, result.expected, result.got, candidate_import(candidate)))
+    ref = candidate_import(candidate, target)
+    declared = precision != "float64" or subnormals != "preserve"
+    out = []
+    with Runner(candidate, op, spec.args, time_limit, warmup) as runner:
+        for case in cases:
+            evaluation = _Evaluation(spec, runner, tol)
+            if case["expected"] is not None and not declared:
+                evaluation.op = spec._replace(reference=lambda _, e=case["expected"]: e)
+            result = evaluation(case["inputs"])
+            out.append((case["id"], list(_failures(spec, case["inputs"], result.findings, result.expected,
+                                                   result.got, ref))))
+    return out

@@ -81,12 +81,16 @@ class Numerics:
             return math.copysign(0.0, x)
         return x
 
+    def narrowed_inputs(self, inputs: dict) -> dict:
+        """The inputs rounded to the declared precision (what the candidate is called with)."""
+        return {k: _map(self.narrow, v) for k, v in inputs.items()}
+
     def judged_inputs(self, inputs: dict) -> dict:
         """The inputs as the declared candidate reads them: rounded to its precision, subnormals flushed."""
         return {k: self.flushed(_map(self.narrow, v)) for k, v in inputs.items()}
 
 
 def _map(fn, value):
-    if isinstance(value, list):
-        return [fn(v) for v in value]
+    if isinstance(value, (list, tuple)):
+        return type(value)(_map(fn, v) for v in value)
     return fn(value)

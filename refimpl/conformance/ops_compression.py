@@ -9,7 +9,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..compression.thresholding import round_count
+from ..compression.boundary import near_integer_boundary
+from ..spec.quantization import FLOOR_ULP_WINDOW, minmax_normalize
+from ..spec.thresholding import round_count
 from .compare import ELEMENTWISE_ROUNDINGS, Tolerance
 from .judging import as_result, as_scalar, first, fmt, mismatch, where
 
@@ -101,8 +103,6 @@ def _judge_codes(prefix, out, expected, w_tilde, alpha, beta, tol: Tolerance, v)
     """Codes must equal the reference's, except within the floor window of an integer, where a code as far away as
     the window is wide (one, below 2^52) is a rounding artefact, unless alpha*w_tilde+beta is an integer that
     float64 reaches exactly. A difference beyond the window is a wrong floor even next to an integer."""
-    from .. import FLOOR_ULP_WINDOW, near_integer_boundary  # noqa: PLC0415
-
     bad = out != expected
     if not bad.any():
         return
@@ -136,8 +136,6 @@ def judge_floor_quantize(inp, expected, got, tol: Tolerance, v) -> None:
 
 
 def judge_quantize(inp, expected, got, tol: Tolerance, v) -> None:
-    from .. import minmax_normalize  # noqa: PLC0415 - the reference's w_tilde, to locate the floor boundaries
-
     out = as_result(got, "out", expected.shape, "i", tol.precision)
     w, bits, beta = inp["w"], inp["bits"], inp["beta"]
     alpha = 2 ** bits - 1

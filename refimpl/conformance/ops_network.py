@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..mlp import forward_trace
+from ..interpret.integrated import linear_pieces
+from ..spec.mlp import MLP, forward_trace
+from ..spec.pruning import neuron_importance
 from .compare import Tolerance, backward_magnitudes, forward_magnitudes, network_roundings
 from .judging import Broken, as_result, as_results, as_scalar, as_sequence, first, fmt, mismatch
 
@@ -27,6 +29,32 @@ def _zero_rows(weights, biases, X, mags, tol: Tolerance):
 
 _UNDETERMINED = ("a hidden pre-activation lies within rounding of 0: its ReLU mask, and so the gradient, is not "
                  "determined by the inputs; {what} not compared (boundary, allowed)")
+
+
+def _gradient_clause(op: str, default: str, weights, biases, X, mags, tol, v) -> str | None:
+    """For judges that compare a whole batch at once: ``op.relu-prime-zero`` when a hidden pre-activation is exactly
+    0 in some row, else ``default``; None (not compared) when one lies within rounding of 0 without being 0. Judges
+    that can name the mismatching row use :func:`row_clause` instead."""
+    exact, ambiguous = _zero_rows(weights, biases, X, mags, tol)
+    if ambiguous.any():
+        v.allow(_UNDETERMINED.format(what="gradients"))
+        return None
+    return f"{op}.relu-prime-zero" if exact.any() else default
+
+
+def row_clause(op: str, default: str, weights, biases, X, mags, tol, v, wrong: np.ndarray):
+    """(clause, index) of the first mismatch ``wrong`` (rows x entries) to report, or None: a mismatch in a row
+    without an exact-zero hidden pre-activation is ``default``; only when every mismatching row has one is it
+    ``op.relu-prime-zero``. Rows with a pre-activation within rounding of 0 (not 0) are not compared."""
+    exact, ambiguous = _zero_rows(weights, biases, X, mags, tol)
+    if ambiguous.any():
+        v.allow(_UNDETERMINED.format(what="the gradients of those rows"))
+    wrong = wrong & ~ambiguous[:, None]
+    i = first(wrong & ~exact[:, None])
+    if i is not None:
+        return default, i
+    i = first(wrong)
+    return None if i is None else (f"{op}.relu-prime-zero", i)
 
 
 def _relu_prime_one_gradients(weights, biases, X, dlogits):
@@ -88,7 +116,7 @@ def judge_mlp_gradients(inp, expected, got, tol: Tolerance, v) -> None:
         return
     clause, message = found
     if exact.any():  # blamed on ReLU'(0) only when the ReLU'(0) = 1 gradients are what the candidate returned
-        from ..losses import CHECKED  # noqa: PLC0415
+        from ..spec.losses import CHECKED  # noqa: PLC0415
 
         _, dlogits = CHECKED[inp["loss"]](forward_trace(W, b, X)[-1], inp["y"])
         alt_W, alt_b = _relu_prime_one_gradients(W, b, X, dlogits)
@@ -105,17 +133,12 @@ def judge_input_gradient(inp, expected, got, tol: Tolerance, v) -> None:
     onehot = np.eye(W[-1].shape[1])[inp["target"]]
     mags = forward_magnitudes(W, b, X)
     bound = backward_magnitudes(W, mags, onehot).inputs
-    exact, ambiguous = _zero_rows(W, b, X, mags, tol)
-    if ambiguous.any():
-        v.allow(_UNDETERMINED.format(what="the gradients of those rows"))
-    wrong = ~tol.close(out, expected, bound, network_roundings(W)) & ~ambiguous[:, None]
-    i = first(wrong & ~exact[:, None])  # a row without an exact 0: not ReLU'(0)
-    clause = "input_gradient.value"
-    if i is None:
-        i, clause = first(wrong), "input_gradient.relu-prime-zero"
-    if i is not None:
+    blamed = row_clause("input_gradient", "input_gradient.value", W, b, X, mags, tol, v,
+                        ~tol.close(out, expected, bound, network_roundings(W)))
+    if blamed is not None:
+        clause, i = blamed
         v.fail(clause, f"{mismatch(out, expected, i)} (target {inp['target'][i[0]]}"
-               + (", a hidden pre-activation of this row is exactly 0)" if exact[i[0]] else ")"))
+               + (", a hidden pre-activation of this row is exactly 0)" if clause.endswith("zero") else ")"))
 
 
 def judge_integrated_gradients(inp, expected, got, tol: Tolerance, v) -> None:
@@ -154,8 +177,6 @@ def _flat_unit(W, b, x, z, tol, v, message=None) -> bool:
     """Whether a hidden unit is 0 (within rounding) on a whole piece of the path z -> x, i.e. at both ends and the
     middle of a piece; then ReLU'(0) decides that unit's gradient on the piece, and a mismatch of this row is
     reported as ig.relu-prime-zero (with ``message``; without one, only the answer is returned)."""
-    from .. import MLP, linear_pieces  # noqa: PLC0415
-
     if len(W) == 1:
         return False
     a = linear_pieces(MLP(W, b), x, z)
@@ -178,8 +199,6 @@ def _flat_unit(W, b, x, z, tol, v, message=None) -> bool:
 
 def _affine_rows(W, b, X, B) -> np.ndarray:
     """Rows whose straight path stays in one linear piece (no hidden layer, or linear_pieces gives [0, 1])."""
-    from .. import MLP, linear_pieces  # noqa: PLC0415
-
     if len(W) == 1:
         return np.ones(X.shape[0], dtype=bool)
     mlp = MLP(W, b)
@@ -187,8 +206,6 @@ def _affine_rows(W, b, X, B) -> np.ndarray:
 
 
 def judge_prune_neurons(inp, expected, got, tol: Tolerance, v) -> None:
-    from .. import MLP, neuron_importance  # noqa: PLC0415
-
     W, b, ratio = inp["weights"], inp["biases"], inp["keep_ratio"]
     exp_W, exp_b, exp_kept = expected
     got_W, got_b = as_sequence(got, "out", 2)

@@ -294,8 +294,18 @@ def _network_ops():
 
 
 def _strategies() -> dict:
+    from . import strategies_net, strategies_quant  # noqa: PLC0415 - the ops of issue 13, in their own modules
+
     local = {op: globals()[f"_{op}"] for op in OPS if f"_{op}" in globals()}
-    return {**local, **_network_ops()}
+    more = {op: _ignoring_declarations(make) for table in (strategies_net.STRATEGIES, strategies_quant.STRATEGIES)
+            for op, make in table.items()}
+    return {**more, **local, **_network_ops()}
+
+
+def _ignoring_declarations(make):
+    """A strategy factory without the (numerics, assume) arguments: the declarations still apply afterwards
+    (float inputs narrowed to the declared precision, the domain filtered) in :func:`strategy`."""
+    return lambda num, assume: make()
 
 
 def strategy(op: str, numerics: Numerics | None = None, assume: dict | None = None):
@@ -305,14 +315,10 @@ def strategy(op: str, numerics: Numerics | None = None, assume: dict | None = No
 
     num, assume = numerics or Numerics(), assume or {}
     args = SPECS[op].args
-    cases = [{k: _narrow_all(num, v) for k, v in c.items()} for c in boundary_cases(op)]
+    cases = [num.narrowed_inputs(c) for c in boundary_cases(op)]
     cases = [c for c in cases if admits(assume, c, args)]
     random = _strategies()[op](num, assume).map(lambda inputs: {k: inputs[k] for k in args})
     if num.float32:
-        random = random.map(lambda inputs: {k: _narrow_all(num, v) for k, v in inputs.items()})
+        random = random.map(num.narrowed_inputs)
     both = st.one_of(st.sampled_from(cases), random) if cases else random
     return both.filter(lambda inputs: admits(assume, inputs, args)) if assume else both
-
-
-def _narrow_all(num: Numerics, value):
-    return [num.narrow(v) for v in value] if isinstance(value, list) else num.narrow(value)

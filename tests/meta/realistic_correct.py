@@ -74,7 +74,7 @@ def forward_float32_declared(weights, biases, X):
 
 
 def gradients_microbatches(weights, biases, X, y, loss):
-    from refimpl.losses import CHECKED
+    from refimpl.spec.losses import CHECKED
 
     mlp, n = refimpl.MLP(weights, biases), X.shape[0]
     value, dlogits = CHECKED[loss](mlp.forward(X), y)
