@@ -15,9 +15,9 @@ the small end; Hypothesis shrinks a failure to the simplest input that shows it)
   reciprocal scale flips a code), the bits = 1, w_tilde = 1/2, beta = 1/2 midpoint (floor(x + 1/2) is not
   round-half-even), subnormal ranges and results, l1 entries up to 1e308 (the sum overflows to inf).
 
-Large tensors are filled by a NumPy generator seeded from the example (``np.random.default_rng(seed)``), with the
-planted values drawn by Hypothesis: the same seed of a check gives the same inputs, and shrinking still reduces the
-size, the seed and each planted value. The declared numerics (numerics.py) shape the values (float32-representable
+Tensors are filled from one seeded (n, 4) matrix of uniforms (:class:`Lanes`; entry i is the same whatever n),
+with the planted values drawn by Hypothesis: the same seed of a check gives the same inputs, and shrinking the size
+keeps the entries that remain, so a failure on 4097 entries shrinks to the few that show it. The declared numerics (numerics.py) shape the values (float32-representable
 inputs, float32 ulps and subnormals) and the declared domain (domain.py) restricts them.
 """
 
@@ -36,12 +36,35 @@ from .numerics import Numerics
 BLOCKS = (8, 16, 32, 64, 128)
 KERNEL_SIZES = sorted({b * k + d for b in BLOCKS for k in (1, 2, 3) for d in (-1, 0, 1)}
                       | {255, 256, 257, 511, 512, 513, 1023, 1024, 1025, 4095, 4096, 4097})
-SIZE = st.one_of(st.integers(0, 8), st.sampled_from(KERNEL_SIZES))  # small first: shrinks to a few entries
-SIZE_NONEMPTY = st.one_of(st.integers(1, 8), st.sampled_from(KERNEL_SIZES))
-SMALL_ENTRIES = 12  # up to this many entries every value is drawn (and shrunk) one by one
+SIZES = sorted(set(range(0, 17)) | set(KERNEL_SIZES))  # drawn by index: shrinking the index shrinks the tensor
+SIZE = st.integers(0, len(SIZES) - 1).map(SIZES.__getitem__)
+SIZE_NONEMPTY = st.integers(1, len(SIZES) - 1).map(SIZES.__getitem__)
 _SEED = st.integers(0, 2 ** 32 - 1)
 _PLANTS = st.lists(st.tuples(st.integers(0, 2 + 2 * len(BLOCKS)), st.integers(0, 2 ** 16), st.integers(0, 63)),
                    max_size=8)
+
+
+class Lanes:
+    """A stand-in for a NumPy generator (``random``, ``uniform``, ``integers`` of size n) whose k-th call reads
+    column k of one seeded (n, 4) uniform matrix: entry i gets the same values whatever n is, so when Hypothesis
+    shrinks the size of a failing tensor, the entries that remain are the ones that failed."""
+
+    def __init__(self, seed: int, n: int):
+        self.u, self.k = np.random.default_rng(seed).random((n, 4)), 0
+
+    def _column(self, n: int) -> np.ndarray:
+        column = self.u[:n, self.k % 4]
+        self.k += 1
+        return column
+
+    def random(self, n: int) -> np.ndarray:
+        return self._column(n)
+
+    def uniform(self, lo: float, hi: float, n: int) -> np.ndarray:
+        return lo + (hi - lo) * self._column(n)
+
+    def integers(self, lo: int, hi: int, n: int) -> np.ndarray:
+        return np.minimum(lo + np.floor(self._column(n) * (hi - lo)).astype(np.int64), hi - 1)
 
 
 def finite(lo=-1e6, hi=1e6):
@@ -73,16 +96,13 @@ def _shape(n: int, two_d: bool) -> tuple:
 
 @st.composite
 def tensor(draw, element, pool: list, bulk, *, nonempty=False, size=None):
-    """A float64 tensor: ``element`` draws one entry (a float, or an int picking ``pool[i % len(pool)]``) for
-    small tensors; large ones get ``bulk(rng, n)`` and ``pool`` values planted at block edges and in the tail."""
+    """A float64 tensor of a size drawn small-first: entries ``bulk(Lanes(seed, n), n)``, then ``pool`` values
+    planted at block edges and in the tail. (``element`` is kept for the signature of callers; every entry comes
+    from the lanes, so that shrinking the size keeps the remaining entries.)"""
     n = draw(size if size is not None else (SIZE_NONEMPTY if nonempty else SIZE))
     two_d = draw(st.booleans())
-    if n <= SMALL_ENTRIES:
-        values = [pool[x % len(pool)] if isinstance(x, int) else x
-                  for x in draw(st.lists(element, min_size=n, max_size=n))]
-        flat = np.array(values, dtype=np.float64)
-    else:
-        flat = np.asarray(bulk(np.random.default_rng(draw(_SEED)), n), dtype=np.float64)
+    flat = np.asarray(bulk(Lanes(draw(_SEED), n), n), dtype=np.float64).copy()
+    if n:
         for kind, k, v in draw(_PLANTS):
             flat[plant_position(kind, k, n)] = pool[v % len(pool)]
     return flat.reshape(_shape(n, two_d))
@@ -92,11 +112,11 @@ def pool_bulk(pool: list, scale: float, share: float = 0.5):
     """A bulk filler: about ``share`` of the entries from ``pool``, the rest uniform in [-scale, scale]."""
     values = np.array(pool, dtype=np.float64)
 
-    def bulk(rng, n):
-        out = rng.uniform(-scale, scale, n)
-        picked = rng.random(n) < share
-        out[picked] = values[rng.integers(0, values.size, int(picked.sum()))]
-        return out
+    def bulk(lanes, n):
+        out = lanes.uniform(-scale, scale, n)
+        picked = lanes.random(n) < share
+        choice = values[lanes.integers(0, values.size, n)]
+        return np.where(picked, choice, out)
 
     return bulk
 
@@ -213,7 +233,7 @@ def _floor_quantize(num: Numerics, assume):
     def draw_case(draw):
         alpha, beta = num.narrow(draw(alphas)), num.narrow(draw(betas))
         pool = [on_integer(draw(_LEVEL), alpha, num) for _ in range(6)]
-        if alpha != 0 and math.log2(abs(alpha)).is_integer():  # (j + 1/2) / alpha: alpha * w_tilde is exactly j + 1/2
+        if abs(alpha) >= 1.0 and math.log2(abs(alpha)).is_integer():  # (j + 1/2) / alpha: alpha * w_tilde is exactly j + 1/2
             pool += [(draw(st.integers(-3, 40)) + 0.5) / alpha]
         entry = st.one_of(st.integers(0, len(pool) - 1), w_tildes.map(num.narrow))
         w = draw(tensor(entry, pool, pool_bulk(pool, 1.5)))

@@ -152,7 +152,7 @@ WRONG = [
     _c(r.threshold_float32_compare, "threshold", "threshold.strict threshold.zero threshold.keep"),
     _c(r.l1_drop_tail, "l1_importance", "l1_importance.sum"),
     _c(r.l1_double_last_block, "l1_importance", "l1_importance.sum common.finite"),  # doubling can overflow
-    _c(r.l1_float32_accumulate, "l1_importance", "l1_importance.sum common.finite"),
+    _c(r.l1_float32_accumulate, "l1_importance", "l1_importance.sum l1_importance.correctly-rounded common.finite"),
     _c(r.prune_argpartition, "prune_smallest", "prune_smallest.ties"),
     _c(r.prune_kth_threshold, "prune_smallest", "prune_smallest.count"),
     _c(r.prune_count_half_up, "prune_smallest", "prune_smallest.count"),
