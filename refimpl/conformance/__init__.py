@@ -5,6 +5,8 @@
 are written by ``refimpl vectors`` and read by ``refimpl verify`` (see docs/conformance.md).
 """
 
+from . import peers  # model builders and adapters for other frameworks (each imported on first use)
+from .adapt import adapt
 from .check import assert_conforms, check, judge
 from .clauses import CLAUSES, OPS, Clause, clauses_for
 from .errors import Unsupported
@@ -13,4 +15,4 @@ from .report import Failure, Report
 from .runner import TIME_LIMIT
 
 __all__ = ["check", "assert_conforms", "judge", "Report", "Failure", "CLAUSES", "OPS", "Clause", "clauses_for",
-           "TIME_LIMIT", "reference_candidate", "Unsupported"]
+           "TIME_LIMIT", "reference_candidate", "Unsupported", "adapt"]
