@@ -18,11 +18,11 @@ import sys
 
 import numpy as np
 
-from .commands import task_data
 from .compression import compression_rows
 from .compression.pipeline import PIPELINE
+from .datasets import task_data
 from .interpret import format_importance_grid, global_importance, ig_agreement
-from .mlp import MLP
+from .spec.mlp import MLP
 from .training import accuracy, predict, train
 
 # The demo's model and training recipe (documented in the README).

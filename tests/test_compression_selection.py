@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refimpl.commands import task_data
 from refimpl.compression import selection
 from refimpl.compression.pipeline import PIPELINE
 from refimpl.compression.selection import CANDIDATES, choose, select_pipeline, split_fit_validation
+from refimpl.datasets import task_data
 
 from .oracles import frozen
 

@@ -16,10 +16,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from .._validate import as_float_array, check_bool, check_int, check_real
-from ..commands import task_data
-from ..datasets import train_test_split
+from ..datasets import task_data, train_test_split
 from ..demo import train_demo_model
+from ..spec.checks import as_float_array, check_bool, check_int, check_real
 from ..training import accuracy
 from .pipeline import PIPELINE, check_steps, prune_finetune_quantize, stored
 

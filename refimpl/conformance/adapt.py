@@ -24,7 +24,7 @@ import functools
 
 import numpy as np
 
-from .._validate import check_choice
+from ..spec.checks import check_choice
 
 LAYOUTS = ("in_out", "out_in")
 DTYPES = ("float64", "float32")

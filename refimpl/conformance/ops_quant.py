@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..spec.quantization import minmax_normalize, quantize
 from .compare import ELEMENTWISE_ROUNDINGS, Tolerance
 from .judging import Verdict, as_result, as_results, first, fmt, mismatch, where
 from .ops_compression import _judge_codes
@@ -30,8 +31,6 @@ def _same(got, expected, tol: Tolerance) -> np.ndarray:
 
 def judge_levels(prefix: str, w, out, expected, bits: int, beta: float, tol: Tolerance, v, name="out") -> None:
     """Judge ``out`` as ``dequantize(quantize(w, bits, beta))`` of the 1-D or n-D tensor ``w`` (not empty)."""
-    from .. import minmax_normalize, quantize  # noqa: PLC0415 - the reference's codes and w_tilde
-
     alpha = 2 ** bits - 1
     lo, hi = float(w.min()), float(w.max())
     magnitude = abs(lo) + abs(hi) + np.abs(expected)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..spec.mlp import forward_trace
 from .compare import Tolerance, backward_magnitudes, forward_magnitudes, network_roundings
 from .judging import as_result, as_results, as_sequence, first, fmt, mismatch
 from .ops_network import _dlogits_magnitude, _gradient_clause
@@ -77,8 +78,6 @@ def _dead(inp, tol: Tolerance) -> np.ndarray:
     W, b, X, layer = inp["weights"], inp["biases"], inp["X"], inp["layer"]
     if inp["kind"] in ("l1", "l2"):
         return ~W[layer].any(axis=0)
-    from ..mlp import forward_trace  # noqa: PLC0415
-
     z = forward_trace(W[:layer + 1], b[:layer + 1], X)[-1]  # the last layer of a trace has no ReLU: z of `layer`
     bound = tol.bound(z, forward_magnitudes(W[:layer + 1], b[:layer + 1], X)[-1], network_roundings(W[:layer + 1]))
     return (z < -bound).all(axis=0)

@@ -189,7 +189,6 @@ def load(op: str, directory=None) -> list[dict]:
 def verify(op: str, candidate, directory=None, **options) -> list[tuple[str, list]]:
     """Run ``candidate`` on every vector of ``op``; returns ``[(case id, failures), ...]`` (failures empty when the
     case conforms). The vectors' expected values are used, not a fresh reference run."""
-    from .check import judge  # noqa: PLC0415
+    from .check import judge_cases  # noqa: PLC0415
 
-    return [(case["id"], judge(op, candidate, expected=case["expected"], **options, **case["inputs"]))
-            for case in load(op, directory)]
+    return judge_cases(op, candidate, load(op, directory), **options)
