@@ -10,8 +10,9 @@ import numpy as np
 
 from .._validate import check_bool, check_choice, check_int, finite_result
 from ..mlp import check_inputs, forward_trace
-from .gradients import TOO_LARGE, check_target, gradients_unchecked, pull_back
-from .pieces import active_fraction, check_baselines, trace_pieces
+from ..engines.exact_ig import exact_ig
+from .gradients import TOO_LARGE, check_target, gradients_unchecked
+from .pieces import check_baselines
 
 METHODS = ("exact", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid", "gausslegendre")
 _CHUNK_ROWS = 4096  # path points per backward pass in the quadrature methods: bounds the temporaries' memory
@@ -108,17 +109,8 @@ def _ig(mlp, X, B, targets, rule, with_delta):
 
 
 def exact_ig_unchecked(weights, biases, X, B, targets) -> np.ndarray:
-    """Exact IG of every row (see :func:`integrated_gradients`); unchecked internal."""
-    if len(weights) == 1:  # affine model: the gradient is W_0[:, target] everywhere
-        return (X - B) * weights[0].T[targets]
-    pieces = trace_pieces(weights, biases, X, B, len(weights) - 2)
-    width = (pieces.stop - pieces.start)[:, None]
-    # The last hidden layer is not split: integrate its units' activity over each piece in closed form.
-    masks = pieces.masks + [width * active_fraction(pieces.z_start, pieces.z_stop)]
-    dz1 = pull_back(weights, masks, weights[-1].T[targets[pieces.row]], stop=1) * masks[0]
-    if len(dz1) > len(X):  # some row has several pieces: sum them (rows are sorted, each has >= 1 piece)
-        dz1 = np.add.reduceat(dz1, np.flatnonzero(np.r_[True, pieces.row[1:] != pieces.row[:-1]]), axis=0)
-    return (X - B) * (dz1 @ weights[0].T)
+    """Exact IG of every row (see :func:`integrated_gradients`); unchecked internal (:mod:`refimpl.engines.exact_ig`)."""
+    return exact_ig(weights, biases, X, B, targets)
 
 
 def quadrature_rule(method: str, n_steps: int) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validate import as_float_array, finite_result
+from ..engines.exact_ig import breakpoints
 from ..mlp import check_model
 
 
@@ -142,6 +143,5 @@ def linear_pieces(mlp, x, baseline) -> np.ndarray:
         raise ValueError(f"x must have shape ({mlp.sizes[0]},) for this model, got {x.shape}")
     X = x[None, :]
     B = check_baselines(baseline, X, "baseline")
-    pieces = finite_result(lambda: trace_pieces(mlp.weights, mlp.biases, X, B, len(mlp.weights) - 1),
-                           "the weights of mlp, x or baseline are too large: the pre-activations")
-    return np.unique(np.concatenate([pieces.start, pieces.stop]))
+    return finite_result(lambda: breakpoints(mlp.weights, mlp.biases, X[0], B[0]),
+                         "the weights of mlp, x or baseline are too large: the pre-activations")

@@ -1,0 +1,1 @@
+"""Engines: fast paths behind the public functions, each tested against the readable spec it implements."""
