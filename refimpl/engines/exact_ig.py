@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-CHUNK_ENTRIES = 1 << 21  # entries of one (rows, breakpoints, width) array per chunk: 16 MiB of float64
+CHUNK_ENTRIES = 1 << 20  # entries of one (breakpoints, rows, width) array per chunk: 8 MiB of float64
 
 
 def exact_ig(weights, biases, X, B, targets) -> np.ndarray:
@@ -158,8 +158,7 @@ def _deeper_layers(weights, biases, first, stop: int) -> dict:
     level["levels"] = []
     for layer in range(2, stop):
         alpha, row, Z, parent = _split_points(level["alpha"], level["row"], level["Z"])
-        same = row[1:] == row[:-1]
-        active = (Z[:-1][same] + Z[1:][same]) > 0  # pattern of layer `layer` on each new piece
+        active = np.add(Z[:-1], Z[1:])[row[1:] == row[:-1]] > 0  # pattern of layer `layer` on each new piece
         level["levels"].append({"parent": parent, "active": active})
         Znext = np.maximum(Z, 0.0) @ weights[layer] + biases[layer]
         level.update(alpha=alpha, row=row, Z=Znext)
@@ -173,9 +172,13 @@ def _split_points(alpha, row, Z):
     the old piece it lies in (old pieces are the consecutive same-row pairs, numbered in order)."""
     same = row[1:] == row[:-1]
     left = np.flatnonzero(same)  # old piece p runs from point left[p] to left[p] + 1
-    s, e = Z[left], Z[left + 1]
-    piece, unit = np.nonzero(np.sign(s) * np.sign(e) < 0)
-    tau = s[piece, unit] / (s[piece, unit] - e[piece, unit])
+    positive, negative = Z > 0, Z < 0
+    strict = (positive[:-1] & negative[1:]) | (negative[:-1] & positive[1:])  # opposite strict signs
+    strict &= same[:, None]  # consecutive points of different rows bound no piece
+    point, unit = np.nonzero(strict)
+    piece = np.cumsum(same)[point] - 1  # the index of the piece starting at `point`
+    s_cross, e_cross = Z[point, unit], Z[point + 1, unit]
+    tau = s_cross / (s_cross - e_cross)
     inside = (tau > 0) & (tau < 1)
     piece, unit, tau = piece[inside], unit[inside], tau[inside]
     order = np.lexsort((tau, piece))
@@ -198,7 +201,8 @@ def _split_points(alpha, row, Z):
     lo, hi = alpha[left[cut_piece]], alpha[left[cut_piece] + 1]
     new_alpha[cut_pos] = np.clip(lo + cut_tau * (hi - lo), lo, hi)
     new_row[cut_pos] = row[left[cut_piece]]
-    z_cut = s[cut_piece] + cut_tau[:, None] * (e[cut_piece] - s[cut_piece])
+    s, e = Z[left[cut_piece]], Z[left[cut_piece] + 1]
+    z_cut = s + cut_tau[:, None] * (e - s)
     z_cut[cut, unit] = 0.0  # the crossing units are exactly 0 at their breakpoint
     new_Z[cut_pos] = z_cut
     parent = np.repeat(np.arange(len(left)), n_cuts + 1)
