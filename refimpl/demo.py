@@ -18,16 +18,12 @@ import sys
 
 import numpy as np
 
-from .commands import task_data
 from .compression import compression_rows
 from .compression.pipeline import PIPELINE
 from .interpret import format_importance_grid, global_importance, ig_agreement
-from .mlp import MLP
-from .training import accuracy, predict, train
+from .experiment import DEMO_HIDDEN, DEMO_TRAINING, train_baseline
+from .training import accuracy, predict
 
-# The demo's model and training recipe (documented in the README).
-DEMO_HIDDEN = (256,)
-DEMO_TRAINING = {"lr": 0.05, "epochs": 40, "batch_size": 32, "momentum": 0.9}
 # The compressed models shown beside the baseline in --plots, with short titles: by (method, setting) or by method.
 PLOTTED = {("quantize", "bits=4"): "quantized, 4 bits", ("prune_neurons", "keep_ratio=0.25"): "25% of neurons",
            "pipeline:neurons": "pipeline: neurons", "pipeline:connections": "+ connections",
@@ -40,22 +36,6 @@ def add_arguments(parser, name: str) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.add_argument("--plots", metavar="DIR", help="also write PNG attribution heatmaps to DIR "
                         "(needs matplotlib: pip install 'refimpl[plot]')")
-
-
-def train_baseline(seed: int, progress: bool = False):
-    """The demo's baseline: ``(mlp, X_train, X_test, y_train, y_test)``."""
-    X_train, X_test, y_train, y_test, loss, n_out = task_data("digits", seed)
-    mlp = train_demo_model(X_train, y_train, seed, loss=loss, n_out=n_out, progress=progress)
-    return mlp, X_train, X_test, y_train, y_test
-
-
-def train_demo_model(X, y, seed: int, *, loss: str = "softmax_cross_entropy", n_out: int = 10,
-                     progress: bool = False, epochs: int | None = None):
-    """The demo's recipe on ``(X, y)``: ``MLP.init([X.shape[1], *DEMO_HIDDEN, n_out], seed)`` trained by
-    ``DEMO_TRAINING`` (``epochs``, when given, replaces its epoch count) with the shuffle seeded by ``seed``."""
-    mlp = MLP.init([X.shape[1], *DEMO_HIDDEN, n_out], seed)
-    recipe = DEMO_TRAINING if epochs is None else dict(DEMO_TRAINING, epochs=epochs)
-    return train(mlp, X, y, loss=loss, seed=seed, progress=progress, **recipe)
 
 
 def run_demo(seed: int = 0, progress: bool = False) -> tuple[dict, dict]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .._validate import check_int
 from ..commands import task_data
-from ..demo import DEMO_HIDDEN, train_baseline
+from ..experiment import DEMO_HIDDEN, train_baseline
 from ..mlp import MLP
 from . import machine, report, runner
 from .workloads import SETTINGS, save_demo_problem

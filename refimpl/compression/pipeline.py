@@ -125,14 +125,28 @@ def prune_finetune_quantize(mlp, X, y, *, seed, keep_ratio, sparsities, scope, b
     """
     X, y = check_data(mlp, X, y)
     sparsities, epochs_per_step = check_steps(sparsities, scope, bits, epochs_per_step)
-    tune = dict(FINETUNE, epochs=epochs_per_step)
-    small = prune_neurons(mlp, keep_ratio=keep_ratio)[0]
-    small = train(small, X, y, loss=default_loss(small), seed=seed, **tune)
+    small = neuron_stage(mlp, X, y, seed=seed, keep_ratio=keep_ratio, epochs=epochs_per_step)
     sparse = small
     for s in sparsities:
-        sparse, masks = prune_connections(sparse, sparsity=s, scope=scope)
-        sparse = train(sparse, X, y, loss=default_loss(sparse), seed=seed, masks=masks, **tune)
+        sparse = connection_stage(sparse, X, y, seed=seed, sparsity=s, scope=scope, epochs=epochs_per_step)
     return small, sparse, quantize_model(sparse, bits)
+
+
+def neuron_stage(mlp, X, y, *, seed, keep_ratio, epochs):
+    """Step 1 of :func:`prune_finetune_quantize`: ``prune_neurons(mlp, keep_ratio=keep_ratio)``, then ``epochs``
+    epochs of fine-tuning (``FINETUNE``'s lr, batch size and momentum). Arguments as there, unchecked here."""
+    small = prune_neurons(mlp, keep_ratio=keep_ratio)[0]
+    return train(small, X, y, loss=default_loss(small), seed=seed, **dict(FINETUNE, epochs=epochs))
+
+
+def connection_stage(model, X, y, *, seed, sparsity, scope, epochs):
+    """One step of stage 2 of :func:`prune_finetune_quantize`: ``prune_connections(model, sparsity=sparsity,
+    scope=scope)``, then ``epochs`` epochs of fine-tuning with the masks. Arguments as there, unchecked here.
+
+    Because each step depends only on the model before it, the model after the steps ``s_1, ..., s_k`` is also the
+    state after step k of any longer schedule that starts with them (the settings study shares that work)."""
+    sparse, masks = prune_connections(model, sparsity=sparsity, scope=scope)
+    return train(sparse, X, y, loss=default_loss(sparse), seed=seed, masks=masks, **dict(FINETUNE, epochs=epochs))
 
 
 def check_steps(sparsities, scope, bits, epochs_per_step) -> tuple[list[float], int]:
