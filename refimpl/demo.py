@@ -8,6 +8,8 @@
    compression changes explanations, as a number — and the baseline's global importance as an 8×8 grid.
 
 Everything is deterministic for a ``--seed``: ``refimpl demo --seed 0 --json`` prints the same bytes every time.
+``--seeds 0-9`` runs the whole job once per seed and prints each row's mean and worst over the seeds
+(:mod:`refimpl.demo_seeds`).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import numpy as np
 
 from .compression import compression_rows
 from .compression.pipeline import PIPELINE
-from .interpret import format_importance_grid, global_importance, ig_agreement
+from .demo_seeds import format_summary, parse_seeds, run_seeds
 from .experiment import DEMO_HIDDEN, DEMO_TRAINING, train_baseline
+from .interpret import format_importance_grid, global_importance, ig_agreement
 from .training import accuracy, predict
 
 # The compressed models shown beside the baseline in --plots, with short titles: by (method, setting) or by method.
@@ -31,7 +34,10 @@ PLOTTED = {("quantize", "bits=4"): "quantized, 4 bits", ("prune_neurons", "keep_
 
 
 def add_arguments(parser, name: str) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="seed for the split, initialisation and shuffling")
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, default=0, help="seed for the split, initialisation and shuffling")
+    seeds.add_argument("--seeds", type=parse_seeds, metavar="LIST",
+                       help="run once per seed (e.g. 0-9 or 0,3,5) and print each row's mean and worst over them")
     parser.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.add_argument("--plots", metavar="DIR", help="also write PNG attribution heatmaps to DIR "
@@ -84,6 +90,8 @@ def format_table(result: dict) -> str:
 def run(args, name: str) -> int:
     if args.plots:
         os.makedirs(args.plots, exist_ok=True)  # a bad --plots DIR fails now, not after the whole job
+    if args.seeds is not None:
+        return _run_seeds(args)
     result, models = run_demo(args.seed, progress=not args.quiet)
     if args.plots:
         result["plots"] = _plots(args.plots, models)
@@ -102,6 +110,33 @@ def run(args, name: str) -> int:
     print(format_importance_grid(np.asarray(result["global_importance"])))
     if "plots" in result:
         print(f"\nplots: {result['plots']}")
+    return 0
+
+
+def _run_seeds(args) -> int:
+    """``--seeds``: every seed's whole run, then the summary (plots, when asked, of the first seed's models)."""
+    plotted = {}
+
+    def one(seed, progress=False):
+        result, models = run_demo(seed, progress=progress)
+        if args.plots and not plotted:
+            plotted["plots"] = _plots(args.plots, models)
+        return result, models
+
+    summary = run_seeds(args.seeds, one, progress=not args.quiet)
+    summary.update(plotted)
+    if args.json:
+        print(json.dumps(summary, indent=2, sort_keys=True))
+        return 0
+    base = summary["baseline"]
+    print(f"digits: {summary['split']['train']} train / {summary['split']['test']} test images per seed, "
+          f"{len(summary['seeds'])} seeds ({', '.join(map(str, summary['seeds']))})")
+    print(f"baseline {tuple(base['sizes'])}: test accuracy {base['mean_accuracy']:.4f} on average "
+          f"({base['min_accuracy']:.4f} to {base['max_accuracy']:.4f}); Δacc in points against each seed's own "
+          "baseline\n")
+    print(format_summary(summary))
+    if "plots" in summary:
+        print(f"\nplots (seed {summary['seeds'][0]}): {summary['plots']}")
     return 0
 
 

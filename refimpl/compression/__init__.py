@@ -16,7 +16,6 @@ from .quantization import (
     quantize,
 )
 from .quantized_model import QuantizedModel, quantize_model
-from .selection import choose, select_pipeline
 from .storage import FORMATS, decode, encode, storage_bytes
 from .thresholding import l1_importance, prune_smallest, threshold
 
@@ -27,5 +26,5 @@ __all__ = [
     "pack_codes", "unpack_codes",
     "neuron_importance", "prune_neurons", "prune_connections", "sensitivity",
     "FORMATS", "encode", "decode", "storage_bytes",
-    "compression_rows", "prune_finetune_quantize", "select_pipeline", "choose",
+    "compression_rows", "prune_finetune_quantize",
 ]

@@ -25,7 +25,9 @@ bitmask alone caps any ratio at 32× against float32.
 and quant block heads, but the m index symbols and the nnz codes are each written as one
 :mod:`.huffman` block (a mode byte, then the symbols either packed in r or `bits` bits, or canonical-Huffman coded,
 whichever is shorter). Here the encoder picks the r in 1..16 whose index block is shortest once entropy-coded
-(the smallest r on a tie). Lossless: it decodes to exactly the QuantizedModel "sparse-quantized" holds.
+(the smallest r on a tie). The bytes end with a trailer, the CRC-32 (zlib's, uint32) of every byte before it, so
+that a corrupted entropy-coded stream, which may otherwise still parse, is refused. Lossless: it decodes to exactly
+the QuantizedModel "sparse-quantized" holds.
 
 Biases are always stored as float32, in every format, as the ratios in the demo count them.
 """
@@ -33,6 +35,7 @@ Biases are always stored as float32, in every format, as the ratios in the demo 
 from __future__ import annotations
 
 import struct
+import zlib
 
 import numpy as np
 
@@ -52,6 +55,8 @@ _FLOAT_FORMATS = ("float32", "float64", "sparse")
 _HEAD = struct.Struct("<4sBH")
 _INDEX = struct.Struct("<IBI")
 _QUANT = struct.Struct("<Bddd")
+_CRC = struct.Struct("<I")
+_CHECKED_FORMATS = ("sparse-quantized-huffman",)  # the formats that end with a CRC-32 trailer
 
 
 def storage_bytes(model, format) -> int:
@@ -107,7 +112,8 @@ def encode(model, format) -> bytes:
     for l, b in enumerate(model.biases):
         parts.append(_encode_weights(model, l, format))
         parts.append(as_float32(b, f"model.biases[{l}]").tobytes())
-    return b"".join(parts)
+    data = b"".join(parts)
+    return data + _CRC.pack(zlib.crc32(data)) if format in _CHECKED_FORMATS else data
 
 
 def _encode_weights(model, l: int, format: str) -> bytes:
@@ -195,7 +201,8 @@ def decode(data) -> MLP | QuantizedModel:
     TypeError
         ``data`` is not bytes-like.
     ValueError
-        Wrong magic, unknown format, truncated data, trailing bytes, an index block inconsistent with its layer,
+        Wrong magic, unknown format, truncated data, trailing bytes, a CRC-32 mismatch ("sparse-quantized-huffman"),
+        an index block or Huffman block inconsistent with its layer,
         sizes declaring more than ``MAX_DECODED_WEIGHTS`` weights (refused before any allocation), or values that
         do not make a valid model.
     """
@@ -212,6 +219,13 @@ def _decode(reader: _Reader) -> MLP | QuantizedModel:
     if magic != MAGIC or tag >= len(FORMATS):
         raise ValueError("bad magic or format tag")
     format = FORMATS[tag]
+    if format in _CHECKED_FORMATS:
+        if len(reader.data) < reader.at + _CRC.size:
+            raise ValueError("truncated: no CRC-32 trailer")
+        body, (crc,) = reader.data[:-_CRC.size], _CRC.unpack(reader.data[-_CRC.size:])
+        if zlib.crc32(body) != crc:
+            raise ValueError("CRC-32 mismatch: the bytes were corrupted or cut")
+        reader.data = body
     sizes = [int(s) for s in np.frombuffer(reader.take(4 * (n_layers + 1)), dtype="<u4")]
     weights = sum(m * n for m, n in zip(sizes[:-1], sizes[1:], strict=True))
     if weights > MAX_DECODED_WEIGHTS:
