@@ -88,7 +88,8 @@ def test_canonical_code_is_prefix_free_complete_optimal_and_ordered(counts):
     order = sorted(code, key=lambda s: (len(code[s]), s))  # canonical: (length, symbol) order is numeric order
     assert [int(code[s], 2) << (MAX_LENGTH - len(code[s])) for s in order] == \
         sorted(int(code[s], 2) << (MAX_LENGTH - len(code[s])) for s in order)
-    assert all(int(code[a], 2) + 1 == int(code[b], 2) for a, b in zip(order, order[1:]) if len(code[a]) == len(code[b]))
+    same_length = [(a, b) for a, b in zip(order[:-1], order[1:], strict=True) if len(code[a]) == len(code[b])]
+    assert all(int(code[a], 2) + 1 == int(code[b], 2) for a, b in same_length)
 
 
 def test_lengths_are_limited_and_stay_a_complete_code():

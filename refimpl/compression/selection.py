@@ -217,9 +217,9 @@ def format_selection(result: dict) -> str:
                      f"{size:>10.1f}  {dense / size:>5.1f}x  {-result['mean_drop'][i]:>+6.2f}  "
                      f"{-result['worst_drop'][i]:>+7.2f}  {result['discordance'][i]:>5.3f}  {mark}")
     lines.append(f"seeds {', '.join(map(str, result['seeds']))}, {result['folds']} folds each, bytes in format "
-                 f"{result['format']!r}; Δ in points against each seed's baselines, pooled over its folds (negative = "
-                 f"loss); q: discordance. Rule: mean drop <= {result['max_mean']}, worst drop <= {result['max_worst']}, "
-                 "then the fewest mean bytes")
+                 f"{result['format']!r}; Δ in points against each seed's baselines, pooled over its folds "
+                 f"(negative = loss); q: discordance. Rule: mean drop <= {result['max_mean']}, worst drop <= "
+                 f"{result['max_worst']}, then the fewest mean bytes")
     lines.append("no candidate qualifies" if result["chosen"] is None else f"chosen: #{result['chosen']}")
     return "\n".join(lines)
 
@@ -232,8 +232,8 @@ def _rationals(x, name: str) -> list[list[Fraction]]:
     out = []
     for row in rows:
         row = row.tolist() if isinstance(row, np.ndarray) else row
-        if isinstance(row, (str, bytes, Mapping)) or not isinstance(row, Sequence) or len(row) != len(rows[0]) \
-                or not row:
+        if isinstance(row, (str, bytes, Mapping)) or not isinstance(row, Sequence) or not row or \
+                len(row) != len(rows[0]):
             raise ValueError(f"{name} must be a non-empty rectangular 2-D sequence (candidates × seeds)")
         out.append([_rational(v, name) for v in row])
     return out
