@@ -40,6 +40,7 @@ from .io import load, save
 from .losses import binary_cross_entropy_with_logits, softmax_cross_entropy
 from .mlp import MLP, Gradients, backward
 from .training import accuracy, predict, train
+from .update_rule import sgd_update
 
 __version__ = "0.1.0"
 SPEC_VERSION = "1.0"
@@ -47,7 +48,7 @@ SPEC_VERSION = "1.0"
 __all__ = [
     "MLP", "Gradients", "backward",
     "softmax_cross_entropy", "binary_cross_entropy_with_logits",
-    "train", "predict", "accuracy",
+    "train", "predict", "accuracy", "sgd_update",
     "save", "load",
     "threshold", "l1_importance", "prune_smallest", "minmax_normalize", "floor_quantize", "floor_quantize_exact",
     "near_integer_boundary", "FLOOR_ULP_WINDOW", "Quantized", "quantize", "dequantize", "QuantizedModel",
