@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_int_array, check_int
-from .datasets import load_digits, train_test_split
-from .mlp import MLP
+from .datasets import task_data
+from .spec.checks import as_int_array, check_int
+from .spec.mlp import MLP
 from .training import train
 
 # The demo's model and training recipe (documented in the README).
@@ -22,8 +22,8 @@ DEMO_TRAINING = {"lr": 0.05, "epochs": 40, "batch_size": 32, "momentum": 0.9}
 def demo_split(seed: int):
     """The digits split of ``refimpl demo --seed seed``: ``(X_train, X_test, y_train, y_test)`` (stratified, 25 %
     test; :func:`refimpl.datasets.train_test_split`)."""
-    X, y = load_digits()
-    return train_test_split(X, y, seed=seed)
+    X_train, X_test, y_train, y_test, _, _ = task_data("digits", seed)
+    return X_train, X_test, y_train, y_test
 
 
 def train_baseline(seed: int, progress: bool = False):

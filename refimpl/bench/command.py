@@ -19,10 +19,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .._validate import check_int
-from ..commands import task_data
+from ..datasets import task_data
 from ..experiment import DEMO_HIDDEN, train_baseline
-from ..mlp import MLP
+from ..spec.checks import check_int
+from ..spec.mlp import MLP
 from . import machine, report, runner
 from .workloads import SETTINGS, save_demo_problem
 

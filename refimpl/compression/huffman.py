@@ -33,7 +33,7 @@ import struct
 import numpy as np
 
 from .packing import pack_codes, packed_size, unpack_codes
-from .quantization import code_dtype
+from ..spec.quantization import code_dtype
 
 MAX_LENGTH = 15
 _U32 = struct.Struct("<I")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_choice, check_int
+from ..spec.checks import check_choice, check_int
+from ..spec.pruning import SCOPES, check_fractions, prune_connections, prune_neurons
+from ..spec.quantization import check_bits_beta
+from ..spec.quantized_model import QuantizedModel, quantize_model
 from ..training import accuracy, check_data, default_loss, train
-from .pruning import SCOPES, check_fractions, prune_connections, prune_neurons
-from .quantization import check_bits_beta
-from .quantized_model import QuantizedModel, quantize_model
 from .storage import decode, encode
 
 # The settings of the table (documented in the README with the figures they give on the demo model).

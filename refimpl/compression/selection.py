@@ -45,11 +45,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from .._validate import check_bool, check_choice, check_int, check_real
 from ..experiment import demo_split, stratified_folds, train_demo_model
+from ..spec.checks import check_bool, check_choice, check_int, check_real
+from ..spec.quantized_model import quantize_model
 from ..training import predict
 from .pipeline import PIPELINE, check_steps, connection_stage, neuron_stage, stored
-from .quantized_model import quantize_model
 from .storage import FORMATS
 
 SEEDS = (0, 1, 2, 3, 4)

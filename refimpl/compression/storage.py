@@ -39,12 +39,12 @@ import zlib
 
 import numpy as np
 
-from .._validate import check_choice
-from ..mlp import MLP
+from ..spec.checks import as_float32, check_choice
+from ..spec.mlp import MLP
+from ..spec.quantization import Quantized
+from ..spec.quantized_model import QuantizedModel
 from .huffman import block_size, decode_block, encode_block
-from .packing import as_float32, pack_codes, packed_size, unpack_codes
-from .quantization import Quantized
-from .quantized_model import QuantizedModel
+from .packing import pack_codes, packed_size, unpack_codes
 
 FORMATS = ("float32", "float64", "sparse", "quantized", "sparse-quantized", "sparse-quantized-huffman")
 MAX_DECODED_WEIGHTS = 2 ** 26

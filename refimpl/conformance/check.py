@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .._validate import check_choice, check_int, check_real
+from ..spec.checks import check_choice, check_int, check_real
 from .clauses import OPS as OP_NAMES
 from .clauses import tag
 from .compare import Tolerance

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .._validate import check_choice
+from ..spec.checks import check_choice
 from .clauses_more import OPS_CLAUSES
 
 

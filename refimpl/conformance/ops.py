@@ -13,18 +13,17 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._validate import check_choice
-from ..compression.pruning import neuron_importance, prune_connections, prune_neurons
-from ..compression.quantization import Quantized, dequantize, floor_quantize, minmax_normalize, quantize
-from ..compression.quantized_model import quantize_model
-from ..compression.thresholding import l1_importance, prune_smallest, threshold
-from ..interpret.global_ import global_importance
-from ..interpret.gradients import gradient_x_input, input_gradient, saliency
-from ..interpret.integrated import integrated_gradients
-from ..interpret.pieces import linear_pieces
-from ..losses import CHECKED, binary_cross_entropy_with_logits, softmax_cross_entropy
-from ..mlp import MLP, backward
-from ..update_rule import sgd_update
+from ..interpret.global_importance import global_importance
+from ..interpret.integrated import integrated_gradients, linear_pieces
+from ..spec.checks import check_choice
+from ..spec.gradients import gradient_x_input, input_gradient, saliency
+from ..spec.losses import CHECKED, binary_cross_entropy_with_logits, softmax_cross_entropy
+from ..spec.mlp import MLP, backward
+from ..spec.pruning import neuron_importance, prune_connections, prune_neurons
+from ..spec.quantization import Quantized, dequantize, floor_quantize, minmax_normalize, quantize
+from ..spec.quantized_model import quantize_model
+from ..spec.thresholding import l1_importance, prune_smallest, threshold
+from ..spec.update_rule import sgd_update
 from . import ops_compression as oc
 from . import ops_more
 from . import ops_network as on

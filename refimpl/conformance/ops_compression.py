@@ -8,8 +8,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..compression.thresholding import round_count
-from ..compression.quantization import FLOOR_ULP_WINDOW, minmax_normalize, near_integer_boundary
+from ..compression.boundary import near_integer_boundary
+from ..spec.quantization import FLOOR_ULP_WINDOW, minmax_normalize
+from ..spec.thresholding import round_count
 from .compare import ELEMENTWISE_ROUNDINGS, Tolerance
 from .judging import as_result, as_scalar, first, fmt, mismatch, where
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compression.pruning import neuron_importance
-from ..interpret.pieces import linear_pieces
-from ..mlp import MLP, forward_trace
+from ..interpret.integrated import linear_pieces
+from ..spec.mlp import MLP, forward_trace
+from ..spec.pruning import neuron_importance
 from .compare import Tolerance, backward_magnitudes, forward_magnitudes, network_roundings
 from .judging import Broken, as_result, as_results, as_scalar, as_sequence, first, fmt, mismatch
 

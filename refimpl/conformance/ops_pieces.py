@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..mlp import forward_trace
+from ..spec.mlp import forward_trace
 from .compare import Tolerance, forward_magnitudes, network_roundings
 from .judging import Broken, as_result, fmt
 

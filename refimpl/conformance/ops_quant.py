@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compression.quantization import minmax_normalize, quantize
+from ..spec.quantization import minmax_normalize, quantize
 from .compare import ELEMENTWISE_ROUNDINGS, Tolerance
 from .judging import Verdict, as_result, as_results, first, fmt, mismatch, where
 from .ops_compression import _judge_codes

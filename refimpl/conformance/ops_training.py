@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..mlp import forward_trace
+from ..spec.mlp import forward_trace
 from .compare import Tolerance, backward_magnitudes, forward_magnitudes, network_roundings
 from .judging import as_result, as_results, as_sequence, first, fmt, mismatch
 from .ops_network import _dlogits_magnitude, _gradient_clause

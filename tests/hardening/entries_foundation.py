@@ -60,6 +60,8 @@ FOUNDATION = [
           lambda: {"X": inputs(), "y": np.arange(6) % 2, "test_fraction": 0.5, "seed": 0},
           {"y": corrupt.labels(2)[:4] + corrupt.labels(2)[6:], "test_fraction": corrupt.real(0.0, 1.0),
            "seed": corrupt.integer(0)}),
+    Entry("task_data", datasets.task_data, lambda: {"task": "odd-even", "seed": 0},
+          {"task": corrupt.choice(), "seed": corrupt.integer(0)}),
     Entry("binary_labels", datasets.binary_labels, lambda: {"y": np.arange(10)},
           {"y": corrupt.labels(10)[:5] + corrupt.labels(10)[7:]}),
 ]

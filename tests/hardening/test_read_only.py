@@ -22,11 +22,11 @@ from .entries_compression import QM_PRUNED
 NOT_CALLED = {
     "FLOOR_ULP_WINDOW": "a constant", "DEQUANTIZE_ROUNDING": "a constant", "FORMATS": "a constant",
     "CLAUSES": "a constant", "OPS": "a constant", "TIME_LIMIT": "a constant", "WARMUP": "a constant",
-    "Unsupported": "an exception class a candidate raises",
     "conformance": "a module: its own __all__ is audited below",
     "Gradients": "a result type (NamedTuple) built by backward", "Agreement": "a result type built by agreement",
     "Report": "a result type built by check", "Failure": "a result type built by check",
-    "Clause": "a registry row (NamedTuple) of the clause table", "Unsupported": "an exception type a candidate raises",
+    "Clause": "a registry row (NamedTuple) of the clause table",
+    "Unsupported": "an exception type a candidate raises to decline an input",
     "load_digits": "takes no argument", "load_digits_raw": "takes no argument",
 }
 # Public methods that take no argument: called on the entries' objects, which must not change either.

@@ -202,7 +202,7 @@ MORE = [
     _m("fake_quantize_pow2_levels", "fake_quantize", "fake_quantize.endpoints fake_quantize.levels"),
     _m("fake_quantize_float32", "fake_quantize", "common.dtype"),
     _m("quantize_model_with_zeros", "quantize_model", "quantize_model.zeros"),
-    _m("prune_connections_always_layer", "prune_connections", 
+    _m("prune_connections_always_layer", "prune_connections",
        "prune_connections.count prune_connections.smallest prune_connections.ties"),
     _m("prune_connections_ties_last", "prune_connections", "prune_connections.ties"),
     _m("softmax_no_shift", "softmax_cross_entropy", "common.finite"),

@@ -21,8 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import as_float_array, finite_result
-from ..mlp import check_model
+from ..spec.gradients import pull_back
 
 
 class Pieces(NamedTuple):
@@ -93,55 +92,16 @@ def active_fraction(s: np.ndarray, e: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
 
-def check_baselines(baselines, X: np.ndarray, name: str = "baselines") -> np.ndarray:
-    """Broadcast None (zeros), a scalar, a ``(d,)`` or an ``(n, d)`` baseline to the shape of ``X`` (read-only view)."""
-    if baselines is None:
-        return np.zeros_like(X)
-    B = as_float_array(baselines, name)
-    n, d = X.shape
-    if B.shape not in ((), (d,), (n, d)):
-        raise ValueError(f"{name} must be None, a scalar, shape ({d},) or shape ({n}, {d}), got shape {B.shape}")
-    return np.broadcast_to(B, X.shape)
-
-
-def linear_pieces(mlp, x, baseline) -> np.ndarray:
-    """Sorted breakpoints ``0 = α_0 < α_1 < … < α_K = 1`` of the path ``γ(α) = b + α (x − b)``.
-
-    On each ``[α_k, α_{k+1}]`` every hidden pre-activation ``z_l(γ(α))`` keeps one sign (it may touch 0 at an end)
-    and so the network ``F(γ(α))`` is affine in ``α``. Found layer by layer (ExactLine, see the module docstring).
-
-    Parameters
-    ----------
-    mlp : MLP
-    x : array_like of shape (d,), the input
-    baseline : None (zeros), scalar or array_like of shape (d,)
-
-    Returns
-    -------
-    ndarray of shape (K + 1,), float64, strictly increasing, first 0.0, last 1.0.
-
-    Notes
-    -----
-    - Breakpoints where several units change sign at the same α are listed once.
-    - A pre-activation that is 0 at α = 0 or α = 1, or touches 0 without changing sign, adds no breakpoint.
-    - A model without hidden layers, or ``x == baseline``, gives ``[0.0, 1.0]``.
-    - The breakpoints are exact up to rounding: each is ``α_lo + τ (α_hi − α_lo)`` with ``τ = s / (s − e)`` computed
-      from rounded pre-activations, so it may be off by a few units in the last place of the pre-activations'
-      magnitude relative to their slope; breakpoints closer than that may be merged or swapped in order.
-
-    Raises
-    ------
-    TypeError
-        Non-numeric arguments or ``mlp`` not an MLP.
-    ValueError
-        ``x`` not of shape (d,) or not finite; ``baseline`` of another shape; pre-activations that overflow float64.
-    """
-    check_model(mlp)
-    x = as_float_array(x, "x", ndim=1)
-    if x.shape != (mlp.sizes[0],):
-        raise ValueError(f"x must have shape ({mlp.sizes[0]},) for this model, got {x.shape}")
-    X = x[None, :]
-    B = check_baselines(baseline, X, "baseline")
-    pieces = finite_result(lambda: trace_pieces(mlp.weights, mlp.biases, X, B, len(mlp.weights) - 1),
-                           "the weights of mlp, x or baseline are too large: the pre-activations")
-    return np.unique(np.concatenate([pieces.start, pieces.stop]))
+def exact_ig(weights, biases, X, B, targets) -> np.ndarray:
+    """Exact IG of every row ``B[r] → X[r]`` for output ``targets[r]`` (the contract of
+    :func:`refimpl.spec.integrated.integrated_gradients`), shape (n, d)."""
+    if len(weights) == 1:  # affine model: the gradient is W_0[:, target] everywhere
+        return (X - B) * weights[0].T[targets]
+    pieces = trace_pieces(weights, biases, X, B, len(weights) - 2)
+    width = (pieces.stop - pieces.start)[:, None]
+    # The last hidden layer is not split: integrate its units' activity over each piece in closed form.
+    masks = pieces.masks + [width * active_fraction(pieces.z_start, pieces.z_stop)]
+    dz1 = pull_back(weights, masks, weights[-1].T[targets[pieces.row]], stop=1) * masks[0]
+    if len(dz1) > len(X):  # some row has several pieces: sum them (rows are sorted, each has >= 1 piece)
+        dz1 = np.add.reduceat(dz1, np.flatnonzero(np.r_[True, pieces.row[1:] != pieces.row[:-1]]), axis=0)
+    return (X - B) * (dz1 @ weights[0].T)

@@ -1,14 +1,14 @@
 """One step of stochastic gradient descent, written as the rule itself: what one optimizer step must equal.
 
-:func:`refimpl.train` runs the same rule through a faster engine (``refimpl._sgd``); this function is the readable
-form a framework's optimizer step is checked against (``refimpl check sgd_update``).
+:func:`refimpl.train` runs the same rule through a faster engine (:mod:`refimpl.engines.sgd`); this function is
+the readable form a framework's optimizer step is checked against (``refimpl check sgd_update``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, check_real, finite_result
+from .checks import as_float_array, check_real, refuses_overflow
 from .mlp import MLP
 
 
@@ -104,16 +104,16 @@ def sgd_update(weights, biases, grads, velocity=None, lr=0.01, momentum=0.0, mas
         vweights, vbiases = _pair(velocity, weights, biases, "velocity")
     lr = check_real(lr, "lr", lo=0.0, lo_open=True)
     momentum = check_real(momentum, "momentum", lo=0.0, hi=1.0, hi_open=True)
-    masks = _masks(masks, weights)
+    return _step(weights, biases, dweights, dbiases, vweights, vbiases, lr, momentum, _masks(masks, weights))
 
-    def step():
-        new_w, new_vw = [], []
-        for W, g, v, m in zip(weights, dweights, vweights, masks, strict=True):
-            v = np.where(m, momentum * v + np.where(m, g, 0.0), 0.0)
-            new_w.append(np.where(m, W - lr * v, 0.0))
-            new_vw.append(v)
-        new_vb = [momentum * v + g for g, v in zip(dbiases, vbiases, strict=True)]
-        new_b = [b - lr * v for b, v in zip(biases, new_vb, strict=True)]
-        return new_w, new_b, (new_vw, new_vb)
 
-    return finite_result(step, "the step overflows float64 (lr, grads or velocity too large): the parameters")
+@refuses_overflow("the step overflows float64 (lr, grads or velocity too large): the parameters")
+def _step(weights, biases, dweights, dbiases, vweights, vbiases, lr, momentum, masks):
+    new_w, new_vw = [], []
+    for W, g, v, m in zip(weights, dweights, vweights, masks, strict=True):
+        v = np.where(m, momentum * v + np.where(m, g, 0.0), 0.0)
+        new_w.append(np.where(m, W - lr * v, 0.0))
+        new_vw.append(v)
+    new_vb = [momentum * v + g for g, v in zip(dbiases, vbiases, strict=True)]
+    new_b = [b - lr * v for b, v in zip(biases, new_vb, strict=True)]
+    return new_w, new_b, (new_vw, new_vb)
