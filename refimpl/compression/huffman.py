@@ -32,8 +32,8 @@ import struct
 
 import numpy as np
 
-from .packing import pack_codes, packed_size, unpack_codes
 from ..spec.quantization import code_dtype
+from .packing import pack_codes, packed_size, unpack_codes
 
 MAX_LENGTH = 15
 _U32 = struct.Struct("<I")
