@@ -3,7 +3,6 @@
 The public names are listed in ``__all__``; each is documented where it is defined.
 """
 
-from . import conformance  # the conformance kit: refimpl.conformance.check, assert_conforms, judge
 from .compression import (
     FLOOR_ULP_WINDOW,
     Quantized,
@@ -37,8 +36,9 @@ from .interpret import (
     saliency,
 )
 from .io import load, save
-from .losses import binary_cross_entropy_with_logits, softmax_cross_entropy
-from .mlp import MLP, Gradients, backward
+from .spec.losses import binary_cross_entropy_with_logits, softmax_cross_entropy
+from .spec.mlp import MLP, Gradients, backward
+from .spec.update_rule import sgd_update
 from .training import accuracy, predict, train
 
 __version__ = "0.1.0"
@@ -47,7 +47,7 @@ SPEC_VERSION = "1.0"
 __all__ = [
     "MLP", "Gradients", "backward",
     "softmax_cross_entropy", "binary_cross_entropy_with_logits",
-    "train", "predict", "accuracy",
+    "train", "predict", "accuracy", "sgd_update",
     "save", "load",
     "threshold", "l1_importance", "prune_smallest", "minmax_normalize", "floor_quantize", "floor_quantize_exact",
     "near_integer_boundary", "FLOOR_ULP_WINDOW", "Quantized", "quantize", "dequantize", "QuantizedModel",
@@ -57,3 +57,13 @@ __all__ = [
     "global_importance", "layer_summary", "attribution_agreement",
     "conformance",
 ]
+
+
+def __getattr__(name):
+    # The conformance kit is imported on first use (refimpl.conformance, or `import refimpl.conformance`), so that
+    # `import refimpl` loads the spec and the application only, never the checker.
+    if name == "conformance":
+        import importlib
+
+        return importlib.import_module(".conformance", __name__)
+    raise AttributeError(f"module 'refimpl' has no attribute {name!r}")

@@ -11,11 +11,11 @@ import sys
 # name -> (module, one-line help)
 COMMANDS = {
     "demo": ("refimpl.demo", "train on the digits, compress, explain, print the table"),
-    "train": ("refimpl.commands", "train a model on the digits and save it"),
-    "info": ("refimpl.commands", "describe a saved model layer by layer"),
-    "check": ("refimpl.conformance.cli", "check a candidate function against the spec, clause by clause"),
-    "vectors": ("refimpl.conformance.cli", "write the golden vectors (JSON) into a directory"),
-    "verify": ("refimpl.conformance.cli", "run a candidate function over the golden vectors"),
+    "train": ("refimpl.train_command", "train a model on the digits and save it"),
+    "info": ("refimpl.train_command", "describe a saved model layer by layer"),
+    "check": ("refimpl.conformance.command", "check a candidate function against the spec, clause by clause"),
+    "vectors": ("refimpl.conformance.command", "write the golden vectors (JSON) into a directory"),
+    "verify": ("refimpl.conformance.command", "run a candidate function over the golden vectors"),
     "bench": ("refimpl.bench", "time refimpl against PyTorch/Captum and the GEMM floor, print one table"),
 }
 

@@ -12,7 +12,7 @@ from importlib import resources
 
 import numpy as np
 
-from ._validate import as_int_array, check_int, check_real
+from .spec.checks import as_int_array, check_choice, check_int, check_real
 
 N_EXAMPLES, N_FEATURES, N_CLASSES = 1797, 64, 10
 CLASS_COUNTS = (178, 182, 177, 183, 181, 182, 181, 179, 174, 180)
@@ -63,3 +63,18 @@ def train_test_split(X, y, *, test_fraction=0.25, seed=0):
         rows = np.flatnonzero(y == label)
         is_test[rng.permutation(rows)[:round(test_fraction * rows.size)]] = True
     return X[~is_test], X[is_test], y[~is_test], y[is_test]
+
+
+TASKS = ("digits", "odd-even")
+
+
+def task_data(task: str, seed: int):
+    """``(X_train, X_test, y_train, y_test, loss, n_outputs)`` for a task name in ``TASKS``."""
+    check_choice(task, "task", TASKS)
+    X, y = load_digits()
+    if task == "odd-even":
+        y = binary_labels(y)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, seed=seed)
+    if task == "odd-even":
+        return X_train, X_test, y_train, y_test, "binary_cross_entropy_with_logits", 1
+    return X_train, X_test, y_train, y_test, "softmax_cross_entropy", N_CLASSES

@@ -15,7 +15,7 @@ import zipfile
 
 import numpy as np
 
-from .mlp import MLP, check_model
+from .spec.mlp import MLP, check_model
 
 FORMAT_VERSION = 1
 _MAX_LAYERS = 1000

@@ -9,10 +9,10 @@ import os
 
 import numpy as np
 
-from ._validate import check_int, finite_result
-from .interpret.gradients import target_or_predicted
-from .interpret.integrated import exact_ig_unchecked
-from .mlp import check_inputs, check_model
+from .interpret.integrated import exact_attributions
+from .spec.checks import check_int
+from .spec.gradients import target_or_predicted
+from .spec.mlp import check_inputs, check_model
 
 PLOT_HINT = "install refimpl[plot] (pip install 'refimpl[plot]') to get pictures"
 
@@ -74,9 +74,7 @@ def write_attribution_plots(directory, models, X, target=None, n_examples=4, ima
     B = np.zeros_like(X)
     for name, m in zip(names, mlps, strict=True):
         check_inputs(m, X, f"X (for model {name!r})")
-    ig = [finite_result(lambda m=m: exact_ig_unchecked(m.weights, m.biases, X, B, targets),
-                        f"the weights of models[{name!r}] or X are too large: the attributions")
-          for name, m in zip(names, mlps, strict=True)]
+    ig = [exact_attributions(m, X, B, targets, f"models[{name!r}]") for name, m in zip(names, mlps, strict=True)]
     os.makedirs(directory, exist_ok=True)
 
     fig = Figure(figsize=(1.6 * (len(mlps) + 1), 1.7 * n_examples))

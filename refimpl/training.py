@@ -10,10 +10,10 @@ import sys
 
 import numpy as np
 
-from ._sgd import LOSS_GRADIENTS, Parameters, Workspace, sgd_step, targets_transposed, with_ones_column
-from ._validate import as_float_array, as_int_array, check_choice, check_int, check_real, finite_result
-from .losses import LOSSES, UNCHECKED
-from .mlp import MLP, check_inputs, check_model, forward_trace
+from .engines.sgd import LOSS_GRADIENTS, Parameters, Workspace, sgd_step, targets_transposed, with_ones_column
+from .spec.checks import as_float_array, as_int_array, check_choice, check_int, check_real, refuses_overflow
+from .spec.losses import LOSSES, UNCHECKED, default_loss
+from .spec.mlp import MLP, check_inputs, check_model, forward_trace
 
 
 def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0, masks=None,
@@ -25,7 +25,7 @@ def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0,
     ``v ← momentum·v + g``; ``W ← W − lr·v`` (PyTorch's convention; ``momentum=0`` is plain SGD).
 
     Exactness: the step is computed with the bias folded into the weight matrix and lr folded into the gradient
-    (see ``refimpl/_sgd.py``), so it equals the rule above evaluated literally up to rounding order: a relative
+    (see :mod:`refimpl.engines.sgd`), so it equals the rule above evaluated literally up to rounding order: a relative
     1e-12 after several steps in the tests. The same arguments give a bit-identical model.
 
     Parameters
@@ -90,6 +90,7 @@ def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0,
                 workspaces[min(batch_size, n - start)]) for start in range(0, n, batch_size)]
     plain = keep is None and velocity is None
 
+    @refuses_overflow("training diverged (lr too large for X and the weights of mlp): the weights")
     def run_epochs():
         for epoch in range(epochs):
             if shuffled:
@@ -107,7 +108,7 @@ def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0,
                       flush=True)
         return params.flat
 
-    finite_result(run_epochs, "training diverged (lr too large for X and the weights of mlp): the weights")
+    run_epochs()
     return MLP(*params.weights_and_biases())
 
 
@@ -187,11 +188,6 @@ def predict(mlp, X) -> np.ndarray:
     if logits.shape[1] == 1:
         return (logits[:, 0] > 0).astype(np.int64)
     return logits.argmax(axis=1).astype(np.int64)
-
-
-def default_loss(mlp) -> str:
-    """The loss for ``mlp``'s output: the binary loss for one output, softmax cross-entropy otherwise."""
-    return "binary_cross_entropy_with_logits" if mlp.sizes[-1] == 1 else "softmax_cross_entropy"
 
 
 def accuracy(mlp, X, y) -> float:

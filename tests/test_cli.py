@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from refimpl import accuracy, cli, demo, load
-from refimpl.commands import task_data
+from refimpl.datasets import task_data
 
 EPOCH_LINE = r"epoch \d+/\d+ loss \d+\.\d+"
 

@@ -176,7 +176,7 @@ class _SlowArray:
 @pytest.mark.parametrize("in_thread", [False, True])
 def test_a_result_whose_conversion_hangs_is_a_time_limit_failure(in_thread):
     result = {}
-    run = lambda: result.update(r=check("threshold", lambda w, eps: _SlowArray(), time_limit=0.2))  # noqa: E731
+    run = lambda: result.update(r=check("threshold", lambda w, eps: _SlowArray(), time_limit=0.2, warmup=0))  # noqa: E731
     if in_thread:
         thread = threading.Thread(target=run, daemon=True)
         thread.start()
@@ -212,7 +212,7 @@ def test_time_limit_from_another_thread_uses_the_worker():
             pass
 
     result = {}
-    thread = threading.Thread(target=lambda: result.update(r=check("threshold", hangs, time_limit=0.1)))
+    thread = threading.Thread(target=lambda: result.update(r=check("threshold", hangs, time_limit=0.1, warmup=0)))
     thread.start()
     thread.join(timeout=30)
     assert [f.clause for f in result["r"].failures] == ["common.time-limit"]
@@ -271,6 +271,6 @@ def test_timer_cannot_be_swallowed_and_the_alarm_handler_is_restored():
         return w
 
     before = signal.getsignal(signal.SIGALRM)
-    report = check("threshold", stubborn, time_limit=0.1, max_examples=5)
+    report = check("threshold", stubborn, time_limit=0.1, max_examples=5, warmup=0)
     assert [f.clause for f in report.failures] == ["common.time-limit"]
     assert signal.getsignal(signal.SIGALRM) == before

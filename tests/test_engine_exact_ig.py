@@ -1,6 +1,6 @@
 """The exact-IG engine (refimpl.engines.exact_ig) against the exact-arithmetic oracle, at depths 1..4.
 
-The oracle (tests/_interpret_oracles.py) shares no code with the engine: it refines a partition of [0, 1] in
+The oracle (tests/oracles_interpret.py) shares no code with the engine: it refines a partition of [0, 1] in
 fractions.Fraction until no pre-activation changes sign inside a piece and differentiates the pattern-fixed network by
 differences. Weights, biases and inputs are multiples of 1/4, so ties (several units crossing at one α, a unit 0 at a
 breakpoint or along a whole piece, x == baseline) are frequent. Every test also runs with chunks of one row, so the
@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 import refimpl
 from refimpl.engines import exact_ig as engine
 
-from ._interpret_oracles import exact_ig, exact_pieces, magnitude, rows, small_mlps, to_fractions
+from .oracles import dyadic_mlps
+from .oracles_interpret import exact_ig, exact_pieces, magnitude, rows, to_fractions
 
 TOL = 1e-12  # the completeness / agreement bound of integrated_gradients' docstring, relative to S
 
@@ -38,7 +39,7 @@ def chunks_of(entries):
 
 @st.composite
 def deep_cases(draw, min_hidden=1, max_hidden=4, max_width=3):
-    mlp = draw(small_mlps(min_hidden=min_hidden, max_hidden=max_hidden, max_width=max_width))
+    mlp = draw(dyadic_mlps(min_hidden=min_hidden, max_hidden=max_hidden, max_width=max_width))
     X = draw(rows(mlp.sizes[0], 1, 4))
     B = draw(rows(mlp.sizes[0], len(X), len(X)))
     same = draw(st.lists(st.booleans(), min_size=len(X), max_size=len(X)))
@@ -69,7 +70,7 @@ def test_engine_matches_exact_arithmetic_three_and_four_hidden_layers(chunk_entr
     _assert_matches_oracle(*case, chunk_entries)
 
 
-@given(mlp=small_mlps(min_hidden=1, max_hidden=4, max_width=4), data=st.data())
+@given(mlp=dyadic_mlps(min_hidden=1, max_hidden=4, max_width=4), data=st.data())
 def test_breakpoints_are_the_exact_pattern_changes(mlp, data):
     """The oracle's partition may hold extra points (it refines with pattern-fixed networks), so: every engine
     breakpoint is an oracle point, and every oracle point where the activation pattern changes is an engine one."""

@@ -8,28 +8,33 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import refimpl
-from refimpl.interpret.integrated import METHODS
+from refimpl.spec import integrated as readable
+from refimpl.spec.integrated import METHODS
 
-from ._interpret_oracles import QUARTERS, exact_ig, hidden_preactivations, logit, magnitude, rows, small_mlps
-from .oracles import frozen
+from .oracles import QUARTERS, dyadic_mlps, frozen
+from .oracles_interpret import exact_ig, exact_pieces, hidden_preactivations, logit, magnitude, rows, to_fractions
 
 TOL = 1e-12  # completeness / agreement bound relative to the magnitudes summed (see integrated_gradients)
 QUADRATURE = [m for m in METHODS if m != "exact"]
+# The public functions (batched engine) and the spec's readable form must both meet every exact-IG property.
+IG = {"engine": refimpl.integrated_gradients, "readable": readable.integrated_gradients}
+PIECES = {"engine": refimpl.linear_pieces, "readable": readable.linear_pieces}
 
 
 @st.composite
 def model_and_path(draw, **kwargs):
-    mlp = draw(small_mlps(**kwargs))
+    mlp = draw(dyadic_mlps(**kwargs))
     X = draw(rows(mlp.sizes[0]))
     B = draw(rows(mlp.sizes[0], len(X), len(X)))
     targets = np.array(draw(st.lists(st.integers(0, mlp.sizes[-1] - 1), min_size=len(X), max_size=len(X))))
     return mlp, X, B, targets
 
 
-@given(model_and_path(min_hidden=1, max_hidden=3, max_width=3))
-def test_exact_ig_matches_exact_arithmetic(case):
+@pytest.mark.parametrize("impl", IG)
+@given(case=model_and_path(min_hidden=1, max_hidden=3, max_width=3))
+def test_exact_ig_matches_exact_arithmetic(impl, case):
     mlp, X, B, targets = case
-    ig = refimpl.integrated_gradients(mlp, X, B, targets)
+    ig = IG[impl](mlp, X, B, targets)
     bound = TOL * magnitude(mlp, X, B, targets)
     for r in range(len(X)):
         expected, _ = exact_ig(mlp, X[r], B[r], targets[r])
@@ -38,12 +43,13 @@ def test_exact_ig_matches_exact_arithmetic(case):
         assert err <= bound[r], f"row {r}: ig={ig[r]}, but should be {[float(v) for v in expected]}"
 
 
-@given(small_mlps(min_hidden=1, max_hidden=3, max_width=4), st.integers(0, 2**32 - 1))
-def test_exact_ig_is_complete(mlp, seed):
+@pytest.mark.parametrize("impl", IG)
+@given(mlp=dyadic_mlps(min_hidden=1, max_hidden=3, max_width=4), seed=st.integers(0, 2**32 - 1))
+def test_exact_ig_is_complete(impl, mlp, seed):
     rng = np.random.default_rng(seed)
     X, B = rng.normal(size=(5, mlp.sizes[0])), rng.normal(size=(5, mlp.sizes[0]))
     targets = rng.integers(0, mlp.sizes[-1], size=5)
-    ig, delta = refimpl.integrated_gradients(mlp, X, B, targets, return_convergence_delta=True)
+    ig, delta = IG[impl](mlp, X, B, targets, return_convergence_delta=True)
     gap = mlp.forward(X)[np.arange(5), targets] - mlp.forward(B)[np.arange(5), targets]
     np.testing.assert_array_equal(delta, ig.sum(axis=1) - gap)  # Captum's definition, signed
     assert (np.abs(delta) <= TOL * magnitude(mlp, X, B, targets)).all(), delta
@@ -75,7 +81,7 @@ def test_swapping_input_and_baseline_negates(case):
     assert (np.abs(forward + backward) <= bound).all()
 
 
-@given(small_mlps(min_hidden=1, biases=False), st.integers(0, 2**32 - 1))
+@given(dyadic_mlps(min_hidden=1, biases=False), st.integers(0, 2**32 - 1))
 def test_homogeneous_network_gradient_x_input_is_exact_ig(mlp, seed):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(4, mlp.sizes[0]))
@@ -118,7 +124,7 @@ def test_quadrature_converges_to_exact(method, case):
 
 
 def test_quadrature_weights_sum_to_one():
-    from refimpl.interpret.integrated import quadrature_rule
+    from refimpl.spec.integrated import quadrature_rule
     for method in QUADRATURE:
         for n in (2, 3, 50, 301):
             nodes, weights = quadrature_rule(method, n)
@@ -144,9 +150,11 @@ def test_baseline_forms_agree():
 # --- deliberately built edge cases, checked against the exact-arithmetic oracle ---------------------------------
 
 def _check_against_oracle(mlp, x, b, target=0):
-    ig = refimpl.integrated_gradients(mlp, [x], [b], target)[0]
     expected, points = exact_ig(mlp, x, b, target)
-    np.testing.assert_allclose(ig, [float(v) for v in expected], rtol=0, atol=1e-13)
+    ig, again = (f(mlp, [x], [b], target)[0] for f in IG.values())
+    for result in (ig, again):
+        np.testing.assert_allclose(result, [float(v) for v in expected], rtol=0, atol=1e-13)
+    np.testing.assert_array_equal(*(f(mlp, x, b) for f in PIECES.values()))
     return ig, points
 
 
@@ -202,12 +210,13 @@ def test_zero_length_path_and_zero_width_layer():
 
 # --- linear_pieces ------------------------------------------------------------------------------------------------
 
-@given(small_mlps(min_hidden=1, max_hidden=3), st.data())
-def test_network_is_affine_inside_each_piece(mlp, data):
+@pytest.mark.parametrize("impl", PIECES)
+@given(mlp=dyadic_mlps(min_hidden=1, max_hidden=3), data=st.data())
+def test_network_is_affine_inside_each_piece(impl, mlp, data):
     d = mlp.sizes[0]
     x = np.array(data.draw(st.lists(QUARTERS, min_size=d, max_size=d)))
     b = np.array(data.draw(st.lists(QUARTERS, min_size=d, max_size=d)))
-    alphas = refimpl.linear_pieces(mlp, x, b)
+    alphas = PIECES[impl](mlp, x, b)
     assert alphas[0] == 0 and alphas[-1] == 1 and (np.diff(alphas) > 0).all()
     path = lambda a: b + np.asarray(a)[:, None] * (x - b)  # noqa: E731
     lo, hi = alphas[:-1], alphas[1:]
@@ -221,11 +230,12 @@ def test_network_is_affine_inside_each_piece(mlp, data):
             assert not ((a * c) < 0).any()
 
 
-@given(small_mlps(min_hidden=1, max_hidden=2), st.integers(0, 2**32 - 1))
-def test_every_pattern_change_lies_at_a_breakpoint(mlp, seed):
+@pytest.mark.parametrize("impl", PIECES)
+@given(mlp=dyadic_mlps(min_hidden=1, max_hidden=2), seed=st.integers(0, 2**32 - 1))
+def test_every_pattern_change_lies_at_a_breakpoint(impl, mlp, seed):
     rng = np.random.default_rng(seed)
     x, b = rng.normal(size=mlp.sizes[0]), rng.normal(size=mlp.sizes[0])
-    alphas = refimpl.linear_pieces(mlp, x, b)
+    alphas = PIECES[impl](mlp, x, b)
     grid = np.linspace(0, 1, 513)
     signs = np.hstack([s for s in _hidden_signs(mlp, b + grid[:, None] * (x - b))])
     changed = (signs[1:] != signs[:-1]).any(axis=1)
@@ -304,12 +314,54 @@ def test_linear_pieces_bad_arguments():
 
 def test_split_tolerates_breakpoints_that_round_together():
     # a piece one ulp wide: crossings at τ = 0.3 and 0.6 round to its two ends, leaving zero-width pieces
-    from refimpl.interpret.pieces import Pieces, _split
+    from refimpl.engines.exact_ig import _split_points
     lo, hi = 1.0, np.nextafter(1.0, 2.0)
-    z_start, z_stop = np.array([[0.3, 0.6, 1.0]]), np.array([[-0.7, -0.4, 1.0]])
-    split = _split(Pieces(np.array([0]), np.array([lo]), np.array([hi]), [], z_start, z_stop))
-    assert len(split.row) == 3 and split.start[0] == lo and split.stop[-1] == hi
-    np.testing.assert_array_equal(split.start[1:], split.stop[:-1])  # contiguous
-    assert (split.stop >= split.start).all() and (split.stop - split.start).sum() == hi - lo
-    assert (split.stop - split.start == 0).any()  # a zero-width piece was made, and is harmless
-    assert split.z_stop[0, 0] == 0 and split.z_start[2, 1] == 0  # each unit exactly 0 at its own crossing
+    Z = np.array([[0.3, 0.6, 1.0], [-0.7, -0.4, 1.0]])
+    alpha, row, Z_new, parent = _split_points(np.array([lo, hi]), np.array([0, 0]), Z)
+    assert len(alpha) == 4 and alpha[0] == lo and alpha[-1] == hi and (np.diff(alpha) >= 0).all()
+    assert (np.diff(alpha) == 0).any()  # a zero-width piece was made, and is harmless
+    assert (row == 0).all() and (parent == 0).all()
+    assert Z_new[1, 0] == 0 and Z_new[2, 1] == 0  # each unit exactly 0 at its own crossing
+
+
+@pytest.mark.parametrize("s, e", [(1.0, -1e-17), (5e-324, -1e300)])  # τ = s/(s − e) rounds to 1, then to 0
+def test_a_crossing_that_rounds_onto_an_end_does_not_split(s, e):
+    from refimpl.engines.exact_ig import _split_points
+    alpha, _, _, _ = _split_points(np.array([0.25, 0.5]), np.array([0, 0]), np.array([[s, 1.0], [e, 1.0]]))
+    np.testing.assert_array_equal(alpha, [0.25, 0.5])
+    spec = readable.split(readable.Piece(0.25, 0.5, (), np.array([s, 1.0]), np.array([e, 1.0])))
+    assert [(p.lo, p.hi) for p in spec] == [(0.25, 0.5)]
+
+# --- the batched engine against the readable form, at sizes beyond the exact-arithmetic oracle's reach ----------
+
+@given(depth=st.integers(1, 4), width=st.integers(1, 24), seed=st.integers(0, 2**32 - 1))
+def test_engine_matches_the_readable_form_on_wider_networks(depth, width, seed):
+    rng = np.random.default_rng(seed)
+    sizes = [int(rng.integers(1, 9))] + [width] * depth + [3]
+    mlp = refimpl.MLP([rng.normal(size=(m, n)) for m, n in zip(sizes, sizes[1:], strict=False)],
+                      [rng.normal(scale=0.5, size=n) for n in sizes[1:]])
+    X, B = rng.normal(size=(3, sizes[0])), rng.normal(size=(3, sizes[0]))
+    targets = rng.integers(0, 3, size=3)
+    bound = TOL * magnitude(mlp, X, B, targets)[:, None]
+    assert (np.abs(refimpl.integrated_gradients(mlp, X, B, targets) - readable.integrated_gradients(
+        mlp, X, B, targets)) <= bound).all()
+    for r in range(3):
+        fast, slow = refimpl.linear_pieces(mlp, X[r], B[r]), readable.linear_pieces(mlp, X[r], B[r])
+        assert fast.shape == slow.shape and np.abs(fast - slow).max() <= 1e-9, (fast, slow)
+
+
+def test_crossing_units_are_exactly_zero_at_their_breakpoint():
+    # Non-dyadic weights: a crossing unit's pre-activation interpolated to its breakpoint rounds to ±1e-17, not 0;
+    # unless it is set to exactly 0 there, the next layer sees two values at one α and splits a spurious,
+    # one-ulp-wide piece next to the true breakpoint (found by a random search against that mutant).
+    mlp = refimpl.MLP([[[-1.2, 1.3, 0.5], [-0.2, -0.1, 0.8]], [[-1.4, 2.0], [-0.8, -0.8], [1.2, 0.8]], [[1.3], [1.0]]],
+                      [[0.4, -1.3, -0.5], [0.2, -0.0], [-2.1]])
+    x, b = np.array([1.0, 1.7]), np.zeros(2)
+    points, patterns = exact_pieces(to_fractions(mlp), [Fraction(v) for v in x], [Fraction(v) for v in b])
+    # the oracle's partition may be finer than needed: the breakpoints are where the activation pattern changes
+    exact = [0.0] + [float(p) for p, left, right in zip(points[1:-1], patterns[:-1], patterns[1:], strict=True)
+                     if left != right] + [1.0]
+    for impl in PIECES:
+        alphas = PIECES[impl](mlp, x, b)
+        assert alphas.shape == (len(exact),), (impl, alphas, exact)
+        np.testing.assert_allclose(alphas, exact, rtol=0, atol=1e-15)

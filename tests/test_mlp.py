@@ -11,7 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from refimpl import MLP, Gradients, backward
-from refimpl.mlp import forward_trace
+from refimpl.spec.mlp import forward_trace
 
 from .oracles import EPS, abs_forward, central_difference, frozen, loop_forward
 

@@ -19,10 +19,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .._validate import check_int
-from ..commands import task_data
-from ..demo import DEMO_HIDDEN, DEMO_TRAINING, train_baseline
-from ..mlp import MLP
+from ..datasets import task_data
+from ..experiment import DEMO_HIDDEN, DEMO_TRAINING, train_baseline
+from ..spec.checks import check_int
+from ..spec.mlp import MLP
 from . import machine, report, runner
 from ..training import train
 from .workloads import IG_PROBLEMS, QUICK_ROWS, RANDOM_IG_ROWS, SETTINGS, random_ig_problem, save_demo_problem

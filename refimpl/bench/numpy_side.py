@@ -15,7 +15,7 @@ import numpy as np
 
 import refimpl
 
-from ..mlp import forward_trace
+from ..spec.mlp import forward_trace
 from .timing import seconds_per_call, seconds_per_step
 from .workloads import (AGREE_STEPS, CHECK_OP, EPOCH_BATCHES, LR, STEP_PROBLEMS, epoch_problem, label,
                         load_demo_problem, save_arrays, step_problem)

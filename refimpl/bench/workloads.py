@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..mlp import MLP
+from ..spec.mlp import MLP
 
 # (layer widths, batch): the small network and LeNet-300-100.
 STEP_PROBLEMS = (((64, 128, 10), 64), ((784, 300, 100, 10), 128))

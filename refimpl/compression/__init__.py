@@ -1,10 +1,9 @@
-"""Compression by the source document's three formulas: §3.1 thresholding, §3.2 floor quantization, §3.3 pruning,
-with honestly counted sizes (:mod:`.storage`) and the demo's table (:mod:`.pipeline`)."""
+"""Compression, the application layer: the spec's three formulas (:mod:`refimpl.spec`, re-exported here) with
+honestly counted sizes (:mod:`.storage`, :mod:`.packing`), the demo's table (:mod:`.pipeline`), the accuracy sweep
+(:mod:`.sensitivity`) and the rounding window the checker uses (:mod:`.boundary`)."""
 
-from .packing import pack_codes, unpack_codes
-from .pipeline import compression_rows, prune_finetune_quantize
-from .pruning import neuron_importance, prune_connections, prune_neurons, sensitivity
-from .quantization import (
+from ..spec.pruning import neuron_importance, prune_connections, prune_neurons
+from ..spec.quantization import (
     DEQUANTIZE_ROUNDING,
     FLOOR_ULP_WINDOW,
     Quantized,
@@ -12,12 +11,15 @@ from .quantization import (
     floor_quantize,
     floor_quantize_exact,
     minmax_normalize,
-    near_integer_boundary,
     quantize,
 )
-from .quantized_model import QuantizedModel, quantize_model
+from ..spec.quantized_model import QuantizedModel, quantize_model
+from ..spec.thresholding import l1_importance, prune_smallest, threshold
+from .boundary import near_integer_boundary
+from .packing import pack_codes, unpack_codes
+from .pipeline import compression_rows, prune_finetune_quantize
+from .sensitivity import sensitivity
 from .storage import FORMATS, decode, encode, storage_bytes
-from .thresholding import l1_importance, prune_smallest, threshold
 
 __all__ = [
     "threshold", "l1_importance", "prune_smallest",

@@ -9,17 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_int_array, check_int
-from .quantization import code_dtype
-
-
-def as_float32(values: np.ndarray, name: str) -> np.ndarray:
-    """``values`` rounded to little-endian float32 (the byte form of weights and biases), refusing overflow to inf."""
-    with np.errstate(over="ignore", under="ignore"):  # below float32's normal range the rounded value is stored
-        out = values.astype("<f4")
-    if not np.isfinite(out).all():
-        raise ValueError(f"{name} has entries beyond the float32 range (|x| > 3.4e38), which float32 cannot store")
-    return out
+from ..spec.checks import as_int_array, check_int
+from ..spec.quantization import code_dtype
 
 
 def packed_size(count: int, bits: int) -> int:

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from . import cases_more
 from .clauses import OPS
 
 TINY = 5e-324  # the smallest subnormal
@@ -166,7 +167,8 @@ def _prune_neurons():
     return [{"weights": weights, "biases": biases, "keep_ratio": r} for r in (0.25, 0.5, 0.0, 1.0, 0.375)]
 
 
-_CASES = {op: globals()[f"_{op}"] for op in OPS}  # each op's function is named _<op>
+_CASES = {op: globals()[f"_{op}"] for op in OPS if f"_{op}" in globals()}  # each op's function is named _<op>
+_CASES.update(cases_more.CASES)  # the ops of issue 13
 
 
 def boundary_cases(op: str) -> list[dict]:

@@ -15,26 +15,31 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .._validate import check_choice, check_int, check_real
+from ..spec.checks import check_choice, check_int, check_real
 from .clauses import OPS as OP_NAMES
 from .clauses import tag
 from .compare import Tolerance
 from .judging import Broken, Verdict
-from .ops import OPS, as_args, call_text, candidate_view, check_inputs_complete
+from .ops import OPS, call_text, candidate_view, check_inputs_complete
 from .report import Failure, Report, candidate_import, snippet
-from .runner import TIME_LIMIT, Runner, freeze
+from .runner import TIME_LIMIT, WARMUP, Program, Runner
+from .worker import freeze
 
 TIES = ("lowest-index", "any")
 PRECISIONS = ("float64", "float32")
 
 
-def _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, time_limit):
+def _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, time_limit, warmup=0.0):
     check_choice(op, "op", OP_NAMES)
-    if not callable(candidate):
-        raise TypeError(f"candidate must be callable, got {type(candidate).__name__}")
+    if isinstance(candidate, str):
+        if ":" not in candidate:
+            raise ValueError(f"the candidate must be given as MODULE:ATTR, got {candidate!r}")
+    elif not callable(candidate) and not isinstance(candidate, Program):
+        raise TypeError(f"candidate must be callable, 'module:attr' or a Program, got {type(candidate).__name__}")
     check_int(max_examples, "max_examples", lo=1)
     check_int(seed, "seed", lo=0)
     check_real(time_limit, "time_limit", lo=0.0, lo_open=True)
+    check_real(warmup, "warmup", lo=0.0)
     for name, value in (("rtol", rtol), ("atol", atol)):
         if value is not None:
             check_real(value, name, lo=0.0)
@@ -70,10 +75,12 @@ def _seed_only():
 
 def _key(inputs: dict) -> bytes:
     """A canonical byte key of an input dict (dtype, shape and bytes of every array)."""
+    def leaves(value):  # nested lists (sgd_update's grads and velocity) flattened
+        return [x for v in value for x in leaves(v)] if isinstance(value, (list, tuple)) else [value]
+
     parts = []
     for name in sorted(inputs):
-        values = inputs[name] if isinstance(inputs[name], list) else [inputs[name]]
-        for x in values:
+        for x in leaves(inputs[name]):
             x = np.asarray(x)
             parts.append(f"{name}|{x.dtype.str}|{x.shape}|".encode() + x.tobytes())
     return b"\x00".join(parts)
@@ -85,10 +92,14 @@ class _Evaluation:
     def __init__(self, op, runner: Runner, tol: Tolerance):
         self.op, self.runner, self.tol = op, runner, tol
         self.allowed: list[str] = []
+        self.declined = 0
 
     def __call__(self, inputs: dict):
         expected = self.op.reference(freeze(dict(inputs)))
-        outcome = self.runner.call(as_args(self.op, inputs))
+        outcome = self.runner.call(inputs)
+        if outcome.declined:  # outside the candidate's declared domain: not judged
+            self.declined += 1
+            return [], expected, None
         if outcome.clause is not None:
             return [(outcome.clause, outcome.message)], expected, None
         verdict = Verdict()
@@ -109,13 +120,15 @@ def _failures(op, inputs, findings, expected, got, candidate_ref) -> tuple[Failu
 
 
 def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties="lowest-index",
-          precision="float64", time_limit=TIME_LIMIT, target=None) -> Report:
+          precision="float64", time_limit=TIME_LIMIT, warmup=WARMUP, target=None) -> Report:
     """Check ``candidate`` against refimpl's ``op`` on up to ``max_examples`` generated inputs.
 
     Parameters
     ----------
     op : str, one of ``refimpl.conformance.OPS`` (``refimpl check --list`` shows each op's clauses)
-    candidate : callable with the op's signature (NumPy arrays in, anything array-like out)
+    candidate : callable with the op's signature (NumPy arrays in, anything array-like out), or ``"module:attr"``
+        naming one (imported in the worker), or a :class:`~.runner.Program` speaking the candidate protocol. It
+        always runs in a worker process (see ``refimpl.conformance.runner``).
     max_examples : int >= 1, inputs generated before declaring conformance (shrinking calls come on top)
     seed : int >= 0; the same seed gives the same inputs, the same failures, the same report
     rtol, atol : float >= 0 or None; when given, rounded clauses use ``|got - expected| <= atol + rtol*|expected|``
@@ -124,6 +137,7 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
         match)
     precision : "float64" or "float32" (a float32 candidate: float32 results accepted, rounding windows widened)
     time_limit : float > 0, seconds per call (see ``refimpl.conformance.runner``)
+    warmup : float >= 0, extra seconds for the worker's start and the first call on each new input shape
     target : "module:attr" naming the candidate, for the snippets (inferred from the function when possible)
 
     Returns
@@ -132,7 +146,7 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
         ``passed``, ``examples_run`` (candidate calls, shrinking included), ``failures`` (each broken clause on the
         shrunk input), ``allowed`` (boundary notes).
     """
-    tol = _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, time_limit)
+    tol = _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, time_limit, warmup)
     try:  # only check needs Hypothesis
         from hypothesis import HealthCheck, Phase, find, settings  # noqa: PLC0415
         from hypothesis.errors import NoSuchExample, Unsatisfiable  # noqa: PLC0415
@@ -145,7 +159,7 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
     cache: dict[bytes, tuple] = {}
     state = {"clause": None, "stop": False}
 
-    with Runner(candidate, time_limit) as runner, _seed_only():
+    with Runner(candidate, op, spec.args, time_limit, warmup) as runner, _seed_only():
         evaluate = _Evaluation(spec, runner, tol)
 
         def fails(inputs: dict) -> bool:
@@ -170,11 +184,13 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
     options = {"max_examples": max_examples, "seed": seed, "rtol": rtol, "atol": atol, "ties": ties,
                "precision": precision}
     notes = tuple(dict.fromkeys(evaluate.allowed))[:20]
+    extra = {"declined": evaluate.declined, "output": runner.output, "output_bytes": runner.output_bytes}
     if found is None:
-        return Report(op, True, len(cache), (), notes, options)
+        return Report(op, True, len(cache), (), notes, options, **extra)
     findings, expected, got = cache[_key(found)]
     ref = candidate_import(candidate, target)
-    return Report(op, False, len(cache), _failures(spec, found, findings, expected, got, ref), notes, options)
+    return Report(op, False, len(cache), _failures(spec, found, findings, expected, got, ref), notes, options,
+                  **extra)
 
 
 def assert_conforms(op, candidate, **options) -> Report:
@@ -188,16 +204,29 @@ def assert_conforms(op, candidate, **options) -> Report:
 
 
 def judge(op, candidate, *, rtol=None, atol=None, ties="lowest-index", precision="float64",
-          time_limit=TIME_LIMIT, expected=None, **inputs) -> list[Failure]:
+          time_limit=TIME_LIMIT, warmup=WARMUP, expected=None, **inputs) -> list[Failure]:
     """Run ``candidate`` once on ``inputs`` (keyword arguments named as the op's arguments) and return the
     clauses it breaks (an empty list when it conforms on this input). ``expected`` overrides the reference's
     result (used by ``refimpl verify`` with golden vectors)."""
-    tol = _options(op, candidate, 1, 0, rtol, atol, ties, precision, time_limit)
+    inputs = check_inputs_complete(OPS[check_choice(op, "op", OP_NAMES)], inputs)
+    [(_, failures)] = judge_cases(op, candidate, [{"id": "", "inputs": inputs, "expected": expected}], rtol=rtol,
+                                  atol=atol, ties=ties, precision=precision, time_limit=time_limit, warmup=warmup)
+    return failures
+
+
+def judge_cases(op, candidate, cases, *, rtol=None, atol=None, ties="lowest-index", precision="float64",
+                time_limit=TIME_LIMIT, warmup=WARMUP, target=None) -> list[tuple[str, list[Failure]]]:
+    """``judge`` on each of ``cases`` (dicts with ``id``, ``inputs`` and ``expected``, None for the reference's
+    result) with one worker for all: ``[(id, failures), ...]``."""
+    tol = _options(op, candidate, 1, 0, rtol, atol, ties, precision, time_limit, warmup)
     spec = OPS[op]
-    inputs = check_inputs_complete(spec, inputs)
-    with Runner(candidate, time_limit) as runner:
-        evaluation = _Evaluation(spec, runner, tol)
-        if expected is not None:
-            evaluation.op = spec._replace(reference=lambda _: expected)
-        findings, exp, got = evaluation(inputs)
-    return list(_failures(spec, inputs, findings, exp, got, candidate_import(candidate)))
+    ref = candidate_import(candidate, target)
+    out = []
+    with Runner(candidate, op, spec.args, time_limit, warmup) as runner:
+        for case in cases:
+            evaluation = _Evaluation(spec, runner, tol)
+            if case["expected"] is not None:
+                evaluation.op = spec._replace(reference=lambda _, e=case["expected"]: e)
+            findings, exp, got = evaluation(case["inputs"])
+            out.append((case["id"], list(_failures(spec, case["inputs"], findings, exp, got, ref))))
+    return out

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .._validate import check_choice
+from ..spec.checks import check_choice
+from .clauses_more import OPS_CLAUSES
 
 
 class Clause(NamedTuple):
@@ -103,6 +104,8 @@ _OPS = {
         ("ig.value", "IG = (x - b) * integral_0^1 grad F(b + a (x - b)) da, the exact piecewise-linear integral"),
     ],
 }
+
+_OPS.update(OPS_CLAUSES)  # the ops of clauses_more.py
 
 CLAUSES: dict[str, Clause] = {}
 for _op, _items in [("common", _COMMON), *_OPS.items()]:

@@ -24,7 +24,7 @@ mistake (a missing factor, a wrong mask, float32 arithmetic declared as float64)
 e.g. sampled integrated gradients).
 
 Floor quantization: a code one away from the reference is allowed only where ``alpha * w_tilde + beta`` lies within
-refimpl's stated floor window of an integer (``refimpl.compression.quantization.near_integer_boundary`` with
+refimpl's stated floor window of an integer (``refimpl.spec.quantization.near_integer_boundary`` with
 ``FLOOR_ULP_WINDOW`` ulps, times 2**29 under precision="float32"), and never on an integer that float64 computes
 exactly (ops_compression.py).
 """
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..mlp import backward_trace
+from ..spec.mlp import backward_trace
 
 SAFETY = 4.0
 ELEMENTWISE_ROUNDINGS = 4  # minmax_normalize, dequantize: a subtraction, a division, a multiply, an addition

@@ -8,7 +8,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..compression.thresholding import round_count
+from ..compression.boundary import near_integer_boundary
+from ..spec.quantization import FLOOR_ULP_WINDOW, minmax_normalize
+from ..spec.thresholding import round_count
 from .compare import ELEMENTWISE_ROUNDINGS, Tolerance
 from .judging import as_result, as_scalar, first, fmt, mismatch, where
 
@@ -89,8 +91,6 @@ def _exact_integer(alpha: float, w_tilde: float, beta: float) -> bool:
 def _judge_codes(prefix, out, expected, w_tilde, alpha, beta, tol: Tolerance, v) -> None:
     """Codes must equal the reference's, except one apart where alpha*w_tilde+beta is in the floor window (and not
     an integer that float64 reaches exactly)."""
-    from .. import FLOOR_ULP_WINDOW, near_integer_boundary  # noqa: PLC0415
-
     bad = out != expected
     if not bad.any():
         return
@@ -123,8 +123,6 @@ def judge_floor_quantize(inp, expected, got, tol: Tolerance, v) -> None:
 
 
 def judge_quantize(inp, expected, got, tol: Tolerance, v) -> None:
-    from .. import minmax_normalize  # noqa: PLC0415 - the reference's w_tilde, to locate the floor boundaries
-
     out = as_result(got, "out", expected.shape, "i", tol.precision)
     w, bits, beta = inp["w"], inp["bits"], inp["beta"]
     alpha = 2 ** bits - 1

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..mlp import forward_trace
+from ..interpret.integrated import linear_pieces
+from ..spec.mlp import MLP, forward_trace
+from ..spec.pruning import neuron_importance
 from .compare import Tolerance, backward_magnitudes, forward_magnitudes, network_roundings
 from .judging import Broken, as_result, as_results, as_scalar, as_sequence, first, fmt, mismatch
 
@@ -124,8 +126,6 @@ def judge_integrated_gradients(inp, expected, got, tol: Tolerance, v) -> None:
 
 def _affine_rows(W, b, X, B) -> np.ndarray:
     """Rows whose straight path stays in one linear piece (no hidden layer, or linear_pieces gives [0, 1])."""
-    from .. import MLP, linear_pieces  # noqa: PLC0415
-
     if len(W) == 1:
         return np.ones(X.shape[0], dtype=bool)
     mlp = MLP(W, b)
@@ -133,8 +133,6 @@ def _affine_rows(W, b, X, B) -> np.ndarray:
 
 
 def judge_prune_neurons(inp, expected, got, tol: Tolerance, v) -> None:
-    from .. import MLP, neuron_importance  # noqa: PLC0415
-
     W, b, ratio = inp["weights"], inp["biases"], inp["keep_ratio"]
     exp_W, exp_b, exp_kept = expected
     got_W, got_b = as_sequence(got, "out", 2)

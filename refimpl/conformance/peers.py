@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch.nn.utils import prune
 
-from ..compression import minmax_normalize
+from ..spec.quantization import minmax_normalize
 
 
 def torch_l1_unstructured(w, sparsity):

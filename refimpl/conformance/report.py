@@ -1,13 +1,27 @@
-"""Results of a check: :class:`Failure` (one broken clause, with a snippet that reproduces it) and :class:`Report`."""
+"""Results of a check: :class:`Failure` (one broken clause, with a snippet that reproduces it) and :class:`Report`.
+
+A report is built from data only: the inputs and expected values are the checker's own, and what the candidate
+returned is the plain copy decoded from its worker's answer (:mod:`.protocol`), never one of the candidate's
+objects. ``Report.dumps`` is valid JSON whatever the candidate did: non-finite floats are written as the strings
+``"nan"``, ``"inf"``, ``"-inf"``, and an array of more than :data:`SHOWN_ENTRIES` entries is summarised (dtype,
+shape, the first entries and the entry farthest from the expected value) instead of written out.
+"""
 
 from __future__ import annotations
 
 import json
+import math
+import shlex
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .clauses import CLAUSES
+from .protocol import Unreadable
+from .runner import Program
+
+SHOWN_ENTRIES = 64  # arrays up to this size are written out in full in --json; larger ones are summarised
+OUTPUT_SHOWN = 2000  # characters of the candidate's captured output shown in a report
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,9 @@ class Report:
     failures: tuple[Failure, ...] = ()
     allowed: tuple[str, ...] = ()  # 'boundary, allowed' notes (first few)
     options: dict = field(default_factory=dict)
+    declined: int = 0  # inputs the candidate declined with Unsupported (not judged)
+    output: str = ""  # the end of what the candidate wrote to stdout/stderr (bounded)
+    output_bytes: int = 0  # how much it wrote in all
 
     def __bool__(self) -> bool:
         return self.passed
@@ -44,33 +61,64 @@ class Report:
                 f"{self.op}: does NOT conform ({self.examples_run} examples, {len(self.failures)} clause(s) broken)")
         lines = [head]
         lines += [f"  note: {note}" for note in self.allowed[:3]]
+        if self.declined:
+            lines.append(f"  declined: {self.declined} input(s) (the candidate raised Unsupported)")
         lines += [f"\n{f}" for f in self.failures]
+        if self.output_bytes:
+            shown = self.output[-OUTPUT_SHOWN:]
+            lines.append(f"\ncandidate output ({self.output_bytes} bytes; the last {len(shown)} characters):")
+            lines += [f"  | {line}" for line in shown.splitlines()]
         return "\n".join(lines)
 
     def to_json(self) -> dict:
-        return {"op": self.op, "passed": self.passed, "examples_run": self.examples_run, "options": self.options,
-                "allowed": list(self.allowed),
+        return {"op": self.op, "passed": self.passed, "examples_run": self.examples_run, "options": _plain(self.options),
+                "allowed": list(self.allowed), "declined": self.declined,
+                "candidate_output": self.output[-OUTPUT_SHOWN:], "candidate_output_bytes": self.output_bytes,
                 "failures": [{"clause": f.clause, "formula": CLAUSES[f.clause].formula, "message": f.message,
-                              "inputs": _plain(f.inputs), "expected": _plain(f.expected), "got": _plain(f.got),
-                              "snippet": f.snippet} for f in self.failures]}
+                              "inputs": _plain(f.inputs), "expected": _plain(f.expected),
+                              "got": _plain(f.got, f.expected), "snippet": f.snippet} for f in self.failures]}
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=1)
+        return json.dumps(self.to_json(), indent=1, allow_nan=False)
 
 
-def _plain(x):
-    """JSON-friendly: arrays as nested lists (floats repr-exact through json), tuples as lists, others as repr."""
+def _number(v):
+    """A JSON number, or the hex spelling of a non-finite float."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return v.hex()
+    return v
+
+
+def _summary(x: np.ndarray, other) -> dict:
+    flat = x.ravel()
+    out = {"dtype": x.dtype.name, "shape": list(x.shape), "first": [_number(v) for v in flat[:8].tolist()]}
+    if isinstance(other, np.ndarray) and other.shape == x.shape and x.dtype.kind in "biuf" and x.size:
+        gap = np.abs(x.astype(np.float64) - other.astype(np.float64))
+        i = int(np.argmax(np.where(np.isnan(gap), np.inf, gap)))
+        out["worst"] = {"index": [int(k) for k in np.unravel_index(i, x.shape)], "got": _number(flat[i].item()),
+                        "expected": _number(other.ravel()[i].item())}
+    return out
+
+
+def _plain(x, other=None):
+    """JSON data: small arrays as nested lists (floats repr-exact through json), large ones summarised, tuples as
+    lists, non-finite floats as hex strings, anything else (an unreadable result) by its description."""
     if isinstance(x, np.ndarray):
-        return x.tolist()
+        if x.size > SHOWN_ENTRIES or x.dtype.kind not in "biuf":
+            return _summary(x, other)
+        return _plain(x.tolist())
     if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
+        others = other if isinstance(other, (list, tuple)) and len(other) == len(x) else [None] * len(x)
+        return [_plain(v, o) for v, o in zip(x, others, strict=True)]
     if isinstance(x, dict):
-        return {k: _plain(v) for k, v in x.items()}
-    if isinstance(x, (np.generic,)):
-        return x.item()
-    if x is None or isinstance(x, (bool, int, float, str)):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, np.generic):
+        return _plain(x.item())
+    if x is None or isinstance(x, (bool, int, str)):
         return x
-    return repr(x)
+    if isinstance(x, float):
+        return _number(x)
+    return repr(x) if isinstance(x, Unreadable) else f"<{type(x).__name__}>"
 
 
 def python_literal(x) -> str:
@@ -87,18 +135,24 @@ def python_literal(x) -> str:
 
 
 def snippet(op: str, args: tuple[str, ...], inputs: dict, candidate_ref: str) -> str:
-    """Runnable Python: rebuild the inputs, call the candidate, print refimpl's judgement."""
-    lines = ["import numpy as np", "from refimpl.conformance import judge", candidate_ref]
+    """Runnable Python: rebuild the inputs, call the candidate (a Python one), print refimpl's judgement."""
+    program = candidate_ref.startswith("candidate = Program(")
+    lines = ["import numpy as np", f"from refimpl.conformance import {'Program, ' if program else ''}judge",
+             candidate_ref]
     lines += [f"{a} = {python_literal(inputs[a])}" for a in args]
     call = ", ".join(args)
-    lines += [f"print(candidate({call}))",
-              f"for failure in judge({op!r}, candidate, {', '.join(f'{a}={a}' for a in args)}):",
+    lines += [] if program else [f"print(candidate({call}))"]
+    lines += [f"for failure in judge({op!r}, candidate, {', '.join(f'{a}={a}' for a in args)}):",
               "    print(failure.message)"]
     return "\n".join(lines)
 
 
 def candidate_import(candidate, target: str | None = None) -> str:
     """The snippet line that binds ``candidate``: an import when the function can be imported by name."""
+    if isinstance(candidate, Program):
+        return f"candidate = Program({candidate.argv!r})  # {shlex.join(candidate.argv)}"
+    if isinstance(candidate, str):
+        target = candidate
     if target and ":" in target:
         module, attr = target.split(":", 1)
         return f"from {module} import {attr} as candidate"

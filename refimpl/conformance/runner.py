@@ -1,157 +1,258 @@
-"""Calling a candidate safely: read-only copies of the inputs, a per-call time limit, every misbehaviour turned
-into a failure of a named clause instead of a crash of the checker. A candidate that raises (``SystemExit`` from
-``sys.exit`` included) fails ``common.returns``; only ``KeyboardInterrupt`` goes through, so Ctrl-C still stops a
-check.
+"""Calling a candidate without letting it into the checker: every candidate runs in a worker process.
 
-Time limit. Each call, with the conversion of its result to arrays, may take at most ``time_limit`` seconds
-(``TIME_LIMIT`` = 2 s by default; a candidate that runs longer is reported under ``common.time-limit`` and the search
-stops there, without shrinking). No process is spawned per call, so the overhead is a few microseconds:
+One worker per check, reused for every call, restarted after it dies or overruns. The reference, the strategies and
+the judging stay in the checker's process; the inputs go to the worker as protocol data (:mod:`.protocol`) and the
+result comes back as plain data (arrays, numbers, nested lists), converted inside the worker under the time limit.
+The judge only ever sees that copy. What this guarantees:
 
-- in the main thread on POSIX, an interval timer (``signal.setitimer(ITIMER_REAL)``) raises an exception inside the
-  candidate when the time is up; this interrupts pure-Python loops, but a single C call (one huge NumPy operation)
-  is interrupted only when it returns;
-- elsewhere (another thread, Windows) the candidate runs in one reusable worker thread and the checker waits for
-  it at most ``time_limit`` seconds; a worker that does not come back is abandoned (it keeps running in the
-  background as a daemon thread) and a fresh worker serves the next call.
+- the candidate cannot patch the reference or any state of the checker (it has its own copy of the process);
+- the time limit is enforced by killing the worker's process group with SIGKILL, whatever the candidate does with
+  signals, threads or long C calls: ``common.time-limit``;
+- a worker that exits, is killed or crashes during a call is ``common.returns`` with its exit status or signal
+  and the end of its output; any exception the candidate raises is ``common.returns`` too; the worker is then
+  restarted for the next call;
+- what the candidate prints (to ``sys.stdout``, to fd 1 or 2, from C) is captured, kept bounded and shown in the
+  report; it never mixes with the checker's output;
+- after the check the worker's whole process group is killed: no thread or child process of the candidate is left
+  running (one that leaves the group on purpose, with ``setsid``, is beyond reach).
+
+How a candidate reaches the worker:
+
+- a Python callable (a function, a closure, a lambda, a bound method): the worker is forked from the checker, so
+  it holds the callable as it is. This needs ``os.fork`` (Linux, macOS). Without it, a callable that can be imported
+  by name is started as ``python -m refimpl.conformance.worker module:qualname``; any other callable is refused
+  with a ``TypeError`` asking for an importable ``"module:attr"``.
+- ``"module:attr"`` (the command line's MODULE:ATTR): imported *inside* the worker, so nothing of the candidate's
+  module runs in the checker (``sys.exit`` or ``os._exit`` at import is a start-up error, exit status 2);
+- ``Program(["cmd", "arg"])`` (``--exec "cmd arg"``): the program itself is the worker, speaking the protocol.
+
+Time limits. ``time_limit`` (default ``TIME_LIMIT`` = 2 s) bounds each call, conversion of the result included.
+The checker's inputs are tiny (at most 8 entries, 4-unit layers), so a conforming call of any implementation takes
+micro- to milliseconds; 2 s is three orders of magnitude above a framework's per-call overhead and still leaves room
+for a machine busy with other work, while a hang is found in 2 s. Frameworks that compile per input shape (JAX,
+Keras: a first call measured above 2 s here) get ``warmup`` extra seconds (default ``WARMUP`` = 10 s) on the worker's
+start (imports, handshake) and on the first call with each new combination of input shapes and dtypes.
 """
 
 from __future__ import annotations
 
-import queue
-import signal
-import threading
+import os
+import shlex
+import sys
+import time
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import process, protocol, worker
+
 TIME_LIMIT = 2.0
-
-
-class _TimeUp(BaseException):
-    """Raised inside a candidate by the interval timer (a BaseException, so ``except Exception`` does not eat it)."""
+WARMUP = 10.0
+FORK_UNSAFE = ("jax",)
 
 
 class Outcome(NamedTuple):
-    """What a call produced: ``value`` when it returned, otherwise the clause it broke and why."""
+    """What a call produced: ``value`` when it returned, otherwise the clause it broke and why. ``declined`` is True
+    (and ``clause`` None) when the candidate raised ``Unsupported``: the input is outside its declared domain."""
 
     value: Any
     clause: str | None = None
     message: str = ""
+    declined: bool = False
 
 
-def freeze(value):
-    """A read-only copy of ``value`` (arrays, and lists/tuples/dicts of arrays); scalars and strings are returned as is.
+class Program:
+    """A candidate that is a program speaking the candidate protocol on stdin/stdout (docs/conformance.md).
 
-    The array handed out is a view of a read-only copy, so the candidate cannot make it writable again.
+    ``command`` is a list of arguments or a string split like a shell would (``shlex.split``); ``cwd`` and ``env``
+    are passed to the process as given.
     """
+
+    def __init__(self, command, cwd=None, env=None):
+        if isinstance(command, str):
+            argv = shlex.split(command)
+        elif isinstance(command, (list, tuple)) and all(isinstance(a, (str, os.PathLike)) for a in command):
+            argv = [os.fspath(a) for a in command]
+        else:
+            raise TypeError(f"command must be a string or a list of strings, got {type(command).__name__}")
+        if not argv:
+            raise ValueError("command must name a program, got an empty command")
+        self.argv, self.cwd, self.env = argv, cwd, env
+
+    def __repr__(self) -> str:
+        return f"Program({shlex.join(self.argv)!r})"
+
+
+def _signature(value):
+    """Shapes and dtypes of an input (the warm-up allowance is given once per signature)."""
     if isinstance(value, np.ndarray):
-        base = np.array(value, copy=True)
-        base.flags.writeable = False
-        return base.view()
+        return (value.dtype.str, value.shape)
     if isinstance(value, (list, tuple)):
-        return type(value)(freeze(v) for v in value)
-    if isinstance(value, dict):
-        return {k: freeze(v) for k, v in value.items()}
-    return value
+        return tuple(_signature(v) for v in value)
+    return type(value).__name__
 
 
-def _read(value):
-    """The candidate's result with every array-like object that is not an ndarray (a tensor, a lazy array) turned
-    into an ndarray, so that the conversion runs under the time limit too; lists, tuples and scalars are kept. An
-    object that cannot be converted is returned as is (the judge reports it under ``common.type``)."""
-    if isinstance(value, (list, tuple)):
-        return type(value)(_read(v) for v in value) if type(value) in (list, tuple) else value
-    if isinstance(value, np.ndarray) or not hasattr(value, "__array__"):
-        return value
-    try:
-        return np.asarray(value)
-    except Exception:  # noqa: BLE001 - judged (and reported) later as common.type
-        return value
+def _importable(candidate) -> str | None:
+    """``module:qualname`` when importing that name gives back ``candidate`` itself (not for lambdas, closures,
+    bound methods or functions of a script run as ``__main__``)."""
+    module, qual = getattr(candidate, "__module__", None), getattr(candidate, "__qualname__", "")
+    if not module or module == "__main__" or not qual or "<" in qual or module not in sys.modules:
+        return None
+    obj = sys.modules[module]
+    for part in qual.split("."):
+        obj = getattr(obj, part, None)
+    return f"{module}:{qual}" if obj is candidate else None
 
 
-def _unchanged(before, after) -> bool:
-    if isinstance(before, np.ndarray):
-        return isinstance(after, np.ndarray) and before.shape == after.shape and before.tobytes() == after.tobytes()
-    if isinstance(before, (list, tuple)):
-        return len(before) == len(after) and all(_unchanged(b, a) for b, a in zip(before, after, strict=True))
-    return True
+def _fork_unsafe() -> list[str]:
+    """Loaded modules whose threads make a forked child deadlock (measured here: JAX 0.10's CPU client hangs in
+    the first call of a forked worker; torch 2.13 and TensorFlow 2.21 work after fork)."""
+    return [name for name in FORK_UNSAFE if name in sys.modules]
 
 
 class Runner:
-    """Calls one candidate repeatedly under the time limit; use as a context manager around a whole check."""
+    """Calls one candidate in a worker process; use as a context manager around a whole check.
 
-    def __init__(self, candidate, time_limit: float = TIME_LIMIT):
-        self.candidate = candidate
-        self.time_limit = float(time_limit)
-        self._old_handler = None
-        self._use_signal = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-        self._worker = None
-        self._expired = False
+    ``candidate`` is a callable, a ``"module:attr"`` string or a :class:`Program`. Entering starts the worker and
+    raises ``ValueError`` when it cannot start (an import error, a program that does not answer the handshake).
+    """
+
+    def __init__(self, candidate, op: str, args, time_limit: float = TIME_LIMIT, warmup: float = WARMUP):
+        self.candidate, self.op, self.args = candidate, op, tuple(args)
+        self.time_limit, self.warmup = float(time_limit), float(warmup)
+        self._process: process.Process | None = None
+        self._seen: set = set()
+        self._case = 0
+        self._outputs: list[tuple[int, str]] = []
+        self.what = "the program" if isinstance(candidate, Program) else "the worker"
 
     def __enter__(self):
-        if self._use_signal:
-            self._old_handler = signal.signal(signal.SIGALRM, self._on_alarm)
+        self._process = self._start()
         return self
 
     def __exit__(self, *exc):
-        if self._use_signal:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self._old_handler)
-        if self._worker is not None:
-            self._worker[0].put(None)
+        self._stop()
         return False
 
-    def _on_alarm(self, signum, frame):
-        self._expired = True  # remembered: code that swallows exceptions (a gc callback) cannot hide the timeout
-        raise _TimeUp()
+    # -- starting and stopping ---------------------------------------------------------------------------------
 
-    def call(self, args: tuple) -> Outcome:
-        """Call the candidate on read-only copies of ``args``; report exceptions, timeouts and writes to inputs."""
-        frozen = tuple(freeze(a) for a in args)
+    def _launch(self) -> process.Process:
+        c = self.candidate
+        if isinstance(c, Program):
+            return process.spawn(c.argv, c.cwd, c.env)
+        if os.name == "nt" or not hasattr(os, "killpg"):
+            raise OSError("the conformance checker needs POSIX process control (fork or exec, process groups)")
+        unsafe = _fork_unsafe() if not isinstance(c, str) else []
+        if hasattr(os, "fork") and not unsafe:
+            get = partial(worker.load_target, c) if isinstance(c, str) else (lambda: c)
+            return process.fork(partial(worker.serve, get))
+        target = c if isinstance(c, str) else _importable(c)
+        if target is None:
+            why = f"{', '.join(unsafe)} is loaded in this process and cannot be forked safely" if unsafe else \
+                "this platform has no os.fork"
+            raise TypeError(f"{why}: give the candidate as 'module:attr' (a function importable by name), not "
+                            f"{type(c).__name__} {getattr(c, '__qualname__', '')!r}")
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p or os.getcwd() for p in sys.path))
+        return process.spawn([sys.executable, "-m", "refimpl.conformance.worker", target], env=env)
+
+    def _start(self) -> process.Process:
+        """Start a worker and complete the handshake; ``ValueError`` naming what went wrong otherwise."""
+        proc = self._launch()
+        deadline = time.monotonic() + self.time_limit + self.warmup
         try:
-            value = self._call_signal(frozen) if self._use_signal else self._call_thread(frozen)
-        except _TimeUp:
-            return Outcome(None, "common.time-limit", f"the call did not return within {self.time_limit:g} s")
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the candidate's exception (sys.exit too) is a finding
-            text = f"{type(exc).__name__}: {exc}"
-            if isinstance(exc, ValueError) and "read-only" in str(exc):
-                return Outcome(None, "common.no-mutation", f"the candidate tried to write to an input ({text})")
-            return Outcome(None, "common.returns", f"the candidate raised {text}")
-        if not all(_unchanged(a, f) for a, f in zip(args, frozen, strict=True)):
-            return Outcome(None, "common.no-mutation", "the candidate changed an input array")
-        return Outcome(value)
+            proc.send(protocol.dumps(protocol.hello(self.op, self.args)), deadline)
+            reply = protocol.loads(proc.receive(deadline), "handshake")
+        except (process.Timeout, process.Died, ValueError) as exc:
+            code = proc.close()
+            self._keep_output(proc)
+            why = {process.Timeout: f"did not answer within {self.time_limit + self.warmup:g} s",
+                   process.Died: process.status_text(code)}.get(type(exc), f"broke the protocol: {exc}")
+            raise ValueError(self._start_error(f"{self.what} {why} before completing the handshake{self._origin()}",
+                                               proc)) from None
+        if "error" in reply:
+            proc.close()
+            self._keep_output(proc)
+            raise ValueError(str(reply["error"])[: protocol.MAX_TEXT])
+        if (reply.get("protocol"), reply.get("version"), reply.get("op")) != (protocol.PROTOCOL, protocol.VERSION,
+                                                                               self.op):
+            proc.close()
+            self._keep_output(proc)
+            raise ValueError(f"{self.what} answered the handshake with {str(reply)[:200]}; expected protocol "
+                             f"{protocol.PROTOCOL!r}, version {protocol.VERSION}, op {self.op!r}")
+        return proc
 
-    def _call_signal(self, args):
-        self._expired = False
-        signal.setitimer(signal.ITIMER_REAL, self.time_limit)
+    def _origin(self) -> str:
+        if isinstance(self.candidate, str):
+            return f" (while importing {self.candidate})"
+        return f" (command: {shlex.join(self.candidate.argv)})" if isinstance(self.candidate, Program) else ""
+
+    def _start_error(self, text: str, proc: process.Process) -> str:
+        tail = proc.output_tail()
+        return f"{text}" + (f"; its output ended with: {tail}" if tail else "")
+
+    def _keep_output(self, proc: process.Process) -> None:
+        if proc.drain.size:
+            self._outputs.append((proc.drain.size, proc.output()))
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            self._process.close(grace=0.5 if isinstance(self.candidate, Program) else 0.0)
+            self._keep_output(self._process)
+            self._process = None
+
+    @property
+    def output(self) -> str:
+        """What the candidate wrote to stdout/stderr (the last ``OUTPUT_KEPT`` bytes of each worker started)."""
+        return "".join(text for _, text in self._outputs)
+
+    @property
+    def output_bytes(self) -> int:
+        return sum(size for size, _ in self._outputs)
+
+    # -- one call ----------------------------------------------------------------------------------------------
+
+    def call(self, inputs: dict) -> Outcome:
+        """Run the candidate on ``inputs`` (the op's arguments by name) in the worker."""
+        if self._process is None:
+            try:
+                self._process = self._start()
+            except (ValueError, OSError) as exc:
+                return Outcome(None, "common.returns", f"{self.what} could not be restarted: {exc}")
+        sig = tuple(_signature(inputs[a]) for a in self.args)
+        limit = self.time_limit + (self.warmup if sig not in self._seen else 0.0)
+        self._case += 1
+        message = {"case": self._case, "inputs": {a: protocol.encode(inputs[a]) for a in self.args}}
+        proc, deadline = self._process, time.monotonic() + limit
         try:
-            value = _read(self.candidate(*args))
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        if self._expired:
-            raise _TimeUp()
-        return value
+            proc.send(protocol.dumps(message), deadline)
+            reply = protocol.loads(proc.receive(deadline), "the answer")
+            outcome = self._read(reply)
+        except process.Timeout:
+            self._stop()
+            return Outcome(None, "common.time-limit", f"the call did not return within {limit:g} s ({self.what} "
+                           "was killed)")
+        except process.Died:
+            self._process = None
+            code = proc.close()
+            self._keep_output(proc)
+            return Outcome(None, "common.returns", self._start_error(f"{self.what} {process.status_text(code)} "
+                                                                     "during the call", proc))
+        except ValueError as exc:
+            self._stop()
+            return Outcome(None, "common.returns", f"{self.what} broke the protocol: {exc}")
+        self._seen.add(sig)
+        return outcome
 
-    def _call_thread(self, args):
-        if self._worker is None:
-            jobs, results = queue.Queue(), queue.Queue()
-            threading.Thread(target=_serve, args=(self.candidate, jobs, results), daemon=True).start()
-            self._worker = (jobs, results)
-        jobs, results = self._worker
-        jobs.put(args)
-        try:
-            ok, value = results.get(timeout=self.time_limit)
-        except queue.Empty:
-            self._worker = None  # abandon the stuck worker; the next call starts a fresh one
-            raise _TimeUp() from None
-        if not ok:
-            raise value
-        return value
-
-
-def _serve(candidate, jobs: queue.Queue, results: queue.Queue) -> None:
-    while (args := jobs.get()) is not None:
-        try:
-            results.put((True, _read(candidate(*args))))
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - handed back to the checker's thread
-            results.put((False, exc))
+    def _read(self, reply: dict) -> Outcome:
+        if reply.get("case") != self._case:
+            raise ValueError(f"answered case {str(reply.get('case'))[:20]} to case {self._case}")
+        if "result" in reply:
+            return Outcome(protocol.decode(reply["result"], "result"))
+        if "unsupported" in reply:
+            return Outcome(None, None, str(reply["unsupported"])[: protocol.MAX_TEXT], declined=True)
+        if "mutated" in reply:
+            return Outcome(None, "common.no-mutation", str(reply["mutated"])[: protocol.MAX_TEXT])
+        if "error" in reply:
+            return Outcome(None, "common.returns", f"the candidate raised {str(reply['error'])[: protocol.MAX_TEXT]}")
+        raise ValueError("an answer needs one of 'result', 'unsupported', 'error'")

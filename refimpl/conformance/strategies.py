@@ -17,6 +17,7 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
+from . import strategies_net, strategies_quant
 from .cases import TINY, array_of, boundary_cases, ulp_down, ulp_up
 from .clauses import OPS
 
@@ -235,7 +236,9 @@ def _prune_neurons(draw):
     return {"weights": weights, "biases": biases, "keep_ratio": keep_ratio}
 
 
-STRATEGIES = {op: globals()[f"_{op}"] for op in OPS}  # each op's function is named _<op>
+STRATEGIES = {op: globals()[f"_{op}"] for op in OPS if f"_{op}" in globals()}  # each op's function is named _<op>
+STRATEGIES.update({op: make for table in (strategies_net.STRATEGIES, strategies_quant.STRATEGIES)
+                   for op, make in table.items()})  # the ops of issue 13, in their own modules
 
 
 def strategy(op: str):

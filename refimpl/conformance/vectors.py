@@ -6,7 +6,8 @@ Encoding (docs/conformance.md shows how to read it from C and JavaScript):
   exact and authoritative, ``decimal`` is for reading;
 - a float array is ``{"dtype": "float64", "shape": [2, 3], "hex": [...], "decimal": [...]}`` (row-major);
 - an integer array is ``{"dtype": "int64" | "uint8" | "uint16", "shape": [...], "values": [...]}``;
-- an int is a JSON integer, a string (loss name) a JSON string, a list of arrays (weights) a JSON array.
+- an int is a JSON integer, a bool (saliency's abs) JSON true/false, a string (loss name) a JSON string, a list of
+  arrays (weights) a JSON array; a bool array (masks) has dtype "bool" and JSON true/false values.
 
 ``write(dir)`` writes ``<op>.json`` per op and ``manifest.json`` (spec version and the sha256 of each file); the
 output is byte-for-byte deterministic. ``load(op, dir)`` reads them back, refusing anything malformed.
@@ -30,7 +31,7 @@ FORMAT = "refimpl-vectors"
 PACKAGED = Path(__file__).resolve().parent.parent / "vectors"
 MAX_FILE_BYTES = 8 * 2 ** 20
 MAX_ENTRIES = 100_000
-_INT_DTYPES = ("int64", "uint8", "uint16")
+_INT_DTYPES = ("int64", "uint8", "uint16", "bool")  # bool arrays (masks) hold JSON true/false
 
 
 def encode(x):
@@ -40,6 +41,8 @@ def encode(x):
             flat = x.astype(np.float64).ravel().tolist()
             return {"dtype": "float64", "shape": list(x.shape), "hex": [v.hex() for v in flat], "decimal": flat}
         return {"dtype": x.dtype.name, "shape": list(x.shape), "values": x.ravel().tolist()}
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
     if isinstance(x, (float, np.floating)):
         return {"hex": float(x).hex(), "decimal": float(x)}
     if isinstance(x, (list, tuple)):
@@ -65,9 +68,9 @@ def _hex(s, where: str) -> float:
 
 def decode(data, where: str):
     """The inverse of :func:`encode`; raises ``ValueError`` naming the JSON path of anything malformed."""
-    if isinstance(data, bool) or data is None:
-        raise ValueError(f"{where}: unexpected {json.dumps(data)}")
-    if isinstance(data, (int, str)):
+    if data is None:
+        raise ValueError(f"{where}: unexpected null")
+    if isinstance(data, (bool, int, str)):
         return data
     if isinstance(data, list):
         return [decode(v, f"{where}[{i}]") for i, v in enumerate(data)]
@@ -91,6 +94,10 @@ def decode(data, where: str):
         raise ValueError(f"{where}.{key}: expected a list of {size} entries for shape {shape}")
     if dtype == "float64":
         return np.array([_hex(v, f"{where}.hex[{i}]") for i, v in enumerate(values)], dtype=np.float64).reshape(shape)
+    if dtype == "bool":
+        if not all(type(v) is bool for v in values):
+            raise ValueError(f"{where}.values: expected true/false for dtype bool")
+        return np.array(values, dtype=bool).reshape(shape)
     info = np.iinfo(dtype)
     if not all(type(v) is int and info.min <= v <= info.max for v in values):
         raise ValueError(f"{where}.values: expected integers in [{info.min}, {info.max}] for dtype {dtype}")
@@ -182,7 +189,6 @@ def load(op: str, directory=None) -> list[dict]:
 def verify(op: str, candidate, directory=None, **options) -> list[tuple[str, list]]:
     """Run ``candidate`` on every vector of ``op``; returns ``[(case id, failures), ...]`` (failures empty when the
     case conforms). The vectors' expected values are used, not a fresh reference run."""
-    from .check import judge  # noqa: PLC0415
+    from .check import judge_cases  # noqa: PLC0415
 
-    return [(case["id"], judge(op, candidate, expected=case["expected"], **options, **case["inputs"]))
-            for case in load(op, directory)]
+    return judge_cases(op, candidate, load(op, directory), **options)

@@ -108,8 +108,26 @@ def _sweep(weights, biases, zA, zB, crossing, tau) -> dict:
         if k < K:
             np.multiply(G[k], coef[k, :, None], out=step)
             slope += step
+    _recompute_near_zero(Z, alpha, zA, zB, crossing, tau, W1, biases[1])
     return {"alpha": alpha, "length": length, "unit": unit, "sigma": sigma, "count": count,
             "end_active": end_active, "G": G, "Z": Z}
+
+
+def _recompute_near_zero(Z, alpha, zA, zB, crossing, tau, W1, b1) -> None:
+    """Evaluate directly, in place, the entries of ``Z`` (K+2, r, n_2) within the running sums' rounding of 0.
+
+    A running sum carries the rounding of every earlier step (at most ``(K+2)·2^-52`` times the bound
+    ``|b_1| + Σ_j |W_1[j]| max(|z_1j(0)|, |z_1j(1)|)`` on ``|z_2|``), so a unit that is exactly 0 at a breakpoint
+    (e.g. all its active inputs switch off there) would come out ±1e-17 and split a spurious one-ulp piece next to
+    it. These few entries get the direct form ``ReLU(z_1(α)) · W_1[:, i] + b_1[i]`` with the units crossing at that
+    α exactly 0, as at every other breakpoint."""
+    bound = np.abs(b1) + np.maximum(np.abs(zA), np.abs(zB)) @ np.abs(W1)  # (r, n_2)
+    k, rows, units = np.nonzero(np.abs(Z) <= (4 * Z.shape[0] * np.finfo(float).eps) * bound)
+    if len(k):
+        a = alpha[k, rows][:, None]
+        h = np.maximum(zA[rows] + a * (zB[rows] - zA[rows]), 0.0)
+        h[crossing[rows] & (tau[rows] == a)] = 0.0
+        Z[k, rows, units] = np.einsum("mj,jm->m", h, W1[:, units]) + b1[units]
 
 
 def _integrated_g1(weights, biases, first, targets) -> np.ndarray:

@@ -6,10 +6,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import as_float_array, check_int, finite_result
-from ..mlp import check_inputs, check_model
-from .gradients import target_or_predicted
-from .integrated import exact_ig_unchecked
+from ..spec.checks import as_float_array, check_int
+from ..spec.gradients import target_or_predicted
+from ..spec.mlp import check_inputs, check_model
+from .integrated import exact_attributions
 
 
 class Agreement(NamedTuple):
@@ -140,7 +140,6 @@ def ig_agreement(original, compressed, X, target=None) -> float:
     X = check_inputs(original, X, rows_needed_for="(the mean over no rows is undefined)")
     targets = target_or_predicted(original, X, target, "original")
     B = np.zeros_like(X)
-    ig = [finite_result(lambda m=m: exact_ig_unchecked(m.weights, m.biases, X, B, targets),
-                        f"the weights of {name} or X are too large: its integrated gradients")
-          for name, m in (("original", original), ("compressed", compressed))]
+    ig = [exact_attributions(m, X, B, targets, name) for name, m in (("original", original),
+                                                                     ("compressed", compressed))]
     return attribution_agreement(*ig, top_k=min(10, X.shape[1])).mean_spearman

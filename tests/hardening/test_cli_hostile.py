@@ -26,12 +26,14 @@ from ..test_io import good_members, npy, write_zip
 from .common import M
 from .test_bad_inputs import TRIED
 
-CALLS: list = []
+CALLS: list = []  # [path]: the file the candidate of the verify tests touches when it runs (in its worker process)
 
 
 def mlp_forward(weights, biases, X):
-    """The candidate of the verify tests: refimpl's own, recording that it ran."""
-    CALLS.append(1)
+    """The candidate of the verify tests: refimpl's own, recording that it ran (in a file: it runs in a worker)."""
+    if CALLS:
+        with open(CALLS[0], "a") as f:
+            f.write("called\n")
     return reference_candidate("mlp_forward")(weights, biases, X)
 
 
@@ -73,6 +75,10 @@ BAD_ARGUMENTS = [
     (["demo", "--seed", "1.5"], ["--seed"]),
     (["demo", "--seed", "-1", "--quiet"], ["seed"]),  # --quiet: no progress line before the error
     (["demo", "--no-such-flag"], ["--no-such-flag"]),
+    (["demo", "--seeds", "3-1"], ["--seeds", "'3-1'"]),
+    (["demo", "--seeds", "0,x"], ["--seeds"]),
+    (["demo", "--seeds", "1,1"], ["--seeds", "twice"]),
+    (["demo", "--seeds", "0-2", "--seed", "1"], ["--seed", "--seeds"]),
     (["demo", "--quiet", "--plots", "{tmp}/file/inside-a-file"], ["inside-a-file"]),  # refused before training
     (["train", "{out}", "--lr", "nan"], ["lr"]),
     (["train", "{out}", "--lr", "inf"], ["lr"]),
@@ -179,12 +185,12 @@ def test_random_bad_option_values_exit_2(tmp_path_factory, data):
 def test_out_of_memory_is_a_one_line_error(tmp_path, capsys, monkeypatch):
     """--hidden 1000000000 asks for 477 GiB: NumPy's MemoryError becomes exit 2 (simulated: a real attempt could
     meet an overcommitting kernel and the OOM killer instead)."""
-    from refimpl import commands
+    from refimpl import train_command
 
     def no_memory(sizes, seed):
         raise MemoryError("Unable to allocate 477. GiB for an array with shape (64, 1000000000)")
 
-    monkeypatch.setattr(commands.MLP, "init", no_memory)
+    monkeypatch.setattr(train_command.MLP, "init", no_memory)
     refused(["train", tmp_path / "m.npz", "--hidden", "1000000000", "--quiet"], capsys, "Unable to allocate")
 
 
@@ -267,14 +273,14 @@ def test_verify_refuses_hostile_vector_files(tmp_path, capsys, monkeypatch, kind
     text, word = HOSTILE_VECTORS[kind]
     directory = _copy_with(tmp_path / "vectors", "mlp_forward", text())
     monkeypatch.chdir(tmp_path)  # a relative 'executed' marker would land here
-    CALLS.clear()
+    CALLS[:] = [tmp_path / "called"]
     refused(["verify", "mlp_forward", f"{__name__}:mlp_forward", "--vectors", directory], capsys, "mlp_forward",
             word)
-    assert CALLS == [] and not (tmp_path / "executed").exists()  # no candidate call on a refused file
+    assert not CALLS[0].exists() and not (tmp_path / "executed").exists()  # no candidate call on a refused file
 
 
 def test_verify_control_the_candidate_does_run_on_good_vectors(tmp_path, capsys, monkeypatch):
     directory = _copy_with(tmp_path / "vectors", "mlp_forward", json.dumps(_forward_doc()))
-    CALLS.clear()
+    CALLS[:] = [tmp_path / "called"]
     code, out, err = run(["verify", "mlp_forward", f"{__name__}:mlp_forward", "--vectors", directory], capsys)
-    assert code == 0 and err == "" and "vectors conform" in out and CALLS
+    assert code == 0 and err == "" and "vectors conform" in out and CALLS[0].exists()

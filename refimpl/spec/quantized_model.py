@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_float_array, read_only
-from ..mlp import MLP, check_model
-from .packing import as_float32
+from .checks import as_float32, as_float_array, read_only
+from .mlp import MLP, check_model
 from .quantization import Quantized, check_bits_beta, dequantize, quantize
 
 

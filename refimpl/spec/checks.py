@@ -6,6 +6,7 @@ Each check names the argument and says what would be valid, and raises ``TypeErr
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Sequence
@@ -103,6 +104,14 @@ def check_bool(value, name: str) -> bool:
         raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
     return bool(value)
 
+def as_float32(values: np.ndarray, name: str) -> np.ndarray:
+    """``values`` rounded to little-endian float32 (the byte form of weights and biases), refusing overflow to inf."""
+    with np.errstate(over="ignore", under="ignore"):  # below float32's normal range the rounded value is stored
+        out = values.astype("<f4")
+    if not np.isfinite(out).all():
+        raise ValueError(f"{name} has entries beyond the float32 range (|x| > 3.4e38), which float32 cannot store")
+    return out
+
 
 def read_only(arr: np.ndarray) -> np.ndarray:
     """Return a read-only, C-ordered float64 copy of ``arr`` (a copy: the caller's array stays writable, unshared).
@@ -115,24 +124,33 @@ def read_only(arr: np.ndarray) -> np.ndarray:
     return out.view()
 
 
-def finite_result(compute, what: str):
-    """Return ``compute()`` (arithmetic on validated, finite inputs) unless it overflowed float64.
+def refuses_overflow(what: str):
+    """Decorator for a public function whose arithmetic runs on validated, finite inputs: its result is returned
+    unless it overflowed float64.
 
     Finite inputs can still be too large for float64 (weights of 1e200 multiplied through three layers): the
     arithmetic then yields inf and, from inf − inf or inf · 0, NaN. Rather than return those, or let a caller's
-    ``np.seterr(all="raise")`` surface a FloatingPointError from deep inside NumPy, the overflow is refused with a
-    ``ValueError`` whose message starts with ``what`` (which should name the arguments responsible). Underflow to a
-    subnormal or to 0 is the correctly rounded result and is never an error. The result may be an array or nested
-    tuples/lists of arrays (None entries are skipped).
+    ``np.seterr(all="raise")`` surface a FloatingPointError from deep inside NumPy, the decorated function runs with
+    floating-point warnings off and an overflowed result is refused with a ``ValueError`` whose message starts with
+    ``what`` (which should name the arguments responsible). Underflow to a subnormal or to 0 is the correctly
+    rounded result and is never an error. The result may be an array, a float, or nested tuples/lists of them
+    (other objects and None are not inspected), so the formula inside the function stays free of error handling.
     """
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        result = compute()
-    if not _all_finite(result):
-        raise ValueError(f"{what} overflowed float64 (a value beyond ±1.8e308 or an undefined inf − inf)")
-    return result
+    def decorate(function):
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+                result = function(*args, **kwargs)
+            if not _all_finite(result):
+                raise ValueError(f"{what} overflowed float64 (a value beyond ±1.8e308 or an undefined inf − inf)")
+            return result
+        return checked
+    return decorate
 
 
 def _all_finite(value) -> bool:
     if isinstance(value, (tuple, list)):
         return all(_all_finite(v) for v in value)
-    return value is None or bool(np.isfinite(value).all())
+    if isinstance(value, (np.ndarray, float, np.floating)):
+        return bool(np.isfinite(value).all())
+    return True

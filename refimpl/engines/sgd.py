@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .losses import sigmoid
+from ..spec.losses import sigmoid
 
 
 class Parameters:

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .._validate import as_float_array, check_real
+from .checks import as_float_array, check_real
 
 
 def threshold(w, eps) -> np.ndarray:

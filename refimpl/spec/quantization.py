@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .._validate import as_float_array, as_int_array, check_int, check_real
+from .checks import as_float_array, as_int_array, check_int, check_real
 
 FLOOR_ULP_WINDOW = 2
 """The float64 and exact floors of ``α·w̃ + β`` agree unless the exact value lies within this many ulps of
@@ -99,7 +99,7 @@ def floor_quantize(w_tilde, alpha, beta) -> np.ndarray:
         NaN or ±inf in any argument, or ``α·w̃ + β`` is not finite or its floor is outside the int64 range
         (``|⌊α·w̃ + β⌋| < 2^63`` is required).
     """
-    w_tilde, alpha, beta = _check_floor_arguments(w_tilde, alpha, beta)
+    w_tilde, alpha, beta = check_floor_arguments(w_tilde, alpha, beta)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # underflow is correctly rounded
         y = np.floor(alpha * w_tilde + beta)
     if not (np.abs(y) < _INT64_LIMIT).all():  # also catches inf and NaN from an overflowing product
@@ -120,7 +120,7 @@ def floor_quantize_exact(w_tilde, alpha, beta) -> np.ndarray:
     ValueError
         NaN or ±inf in any argument, or an exact floor outside the int64 range (``|⌊α·w̃ + β⌋| < 2^63``).
     """
-    w_tilde, alpha, beta = _check_floor_arguments(w_tilde, alpha, beta)
+    w_tilde, alpha, beta = check_floor_arguments(w_tilde, alpha, beta)
     a, b = Fraction(alpha), Fraction(beta)
     out = [math.floor(a * Fraction(x) + b) for x in w_tilde.ravel().tolist()]
     if any(abs(v) >= 2 ** 63 for v in out):
@@ -128,37 +128,8 @@ def floor_quantize_exact(w_tilde, alpha, beta) -> np.ndarray:
     return np.array(out, dtype=np.int64).reshape(w_tilde.shape)
 
 
-def near_integer_boundary(w_tilde, alpha, beta, ulps=FLOOR_ULP_WINDOW) -> np.ndarray:
-    """Whether the exact ``α·w̃_i + β`` lies within ``ulps`` ulps of ``S_i = max(|fl(α·w̃_i)|, |β|)`` of an integer.
 
-    Where this is False, :func:`floor_quantize` and :func:`floor_quantize_exact` must agree (with the default
-    ``ulps``); where it is True they may differ, by exactly one when ``S_i < 2^52``. A conformance checker uses it
-    to tell a real bug from a rounding boundary. The distance is compared exactly (rationals); ``ulps`` is a
-    finite number >= 0.
-
-    Returns
-    -------
-    ndarray of bool, the shape of ``w_tilde``
-
-    Raises
-    ------
-    TypeError, ValueError
-        As :func:`floor_quantize_exact` for the arguments; ``ulps`` negative or not finite.
-    """
-    w_tilde, alpha, beta = _check_floor_arguments(w_tilde, alpha, beta)
-    ulps = Fraction(check_real(ulps, "ulps", lo=0.0))
-    with np.errstate(over="ignore", under="ignore"):
-        scale = np.maximum(np.abs(alpha * w_tilde), abs(beta))
-    a, b = Fraction(alpha), Fraction(beta)
-    out = []
-    for x, s in zip(w_tilde.ravel().tolist(), scale.ravel().tolist(), strict=True):
-        t = a * Fraction(x) + b
-        distance = min(t - math.floor(t), math.ceil(t) - t)
-        out.append(not math.isfinite(s) or distance <= ulps * Fraction(float(np.spacing(s))))
-    return np.array(out, dtype=bool).reshape(w_tilde.shape)
-
-
-def _check_floor_arguments(w_tilde, alpha, beta):
+def check_floor_arguments(w_tilde, alpha, beta):
     return as_float_array(w_tilde, "w_tilde"), check_real(alpha, "alpha"), check_real(beta, "beta")
 
 

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, check_int, finite_result, read_only
+from .checks import as_float_array, check_int, read_only, refuses_overflow
 
 
 class Gradients(NamedTuple):
@@ -101,13 +101,13 @@ class MLP:
         """Number of weights and biases."""
         return sum(w.size + b.size for w, b in zip(self._weights, self._biases, strict=True))
 
+    @refuses_overflow("the weights of mlp or X are too large: the logits")
     def forward(self, X) -> np.ndarray:
         """Logits of shape ``(n, sizes[-1])`` for inputs ``X`` of shape ``(n, sizes[0])`` (finite, 2-D).
 
         Raises ``ValueError`` when the logits overflow float64 (never returns inf or NaN for finite inputs)."""
         X = check_inputs(self, X)
-        return finite_result(lambda: forward_trace(self._weights, self._biases, X)[-1],
-                             "the weights of mlp or X are too large: the logits")
+        return forward_trace(self._weights, self._biases, X)[-1]
 
     def __repr__(self) -> str:
         return f"MLP(sizes={self.sizes})"
@@ -185,6 +185,7 @@ def backward_trace(weights, hs, dlogits) -> Gradients:
     return Gradients(tuple(dW), tuple(db), dz @ weights[0].T)
 
 
+@refuses_overflow("the weights of mlp, X or dlogits are too large: the gradients")
 def backward(mlp: MLP, X, dlogits) -> Gradients:
     """Backpropagate an upstream gradient to every parameter and to the inputs, in one pass over the batch.
 
@@ -208,5 +209,4 @@ def backward(mlp: MLP, X, dlogits) -> Gradients:
     dlogits = as_float_array(dlogits, "dlogits", ndim=2)
     if dlogits.shape != (X.shape[0], mlp.sizes[-1]):
         raise ValueError(f"dlogits must have shape {(X.shape[0], mlp.sizes[-1])}, got {dlogits.shape}")
-    return finite_result(lambda: backward_trace(mlp.weights, forward_trace(mlp.weights, mlp.biases, X), dlogits),
-                         "the weights of mlp, X or dlogits are too large: the gradients")
+    return backward_trace(mlp.weights, forward_trace(mlp.weights, mlp.biases, X), dlogits)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, as_int_array
+from .checks import as_float_array, as_int_array
 
 LOSSES = ("softmax_cross_entropy", "binary_cross_entropy_with_logits")
 
@@ -139,3 +139,8 @@ CHECKED = {
     "softmax_cross_entropy": softmax_cross_entropy,
     "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
 }
+
+
+def default_loss(mlp) -> str:
+    """The loss for ``mlp``'s output: the binary loss for one output, softmax cross-entropy otherwise."""
+    return "binary_cross_entropy_with_logits" if mlp.sizes[-1] == 1 else "softmax_cross_entropy"

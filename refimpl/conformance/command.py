@@ -1,17 +1,16 @@
 """The ``check``, ``vectors`` and ``verify`` subcommands (registered in refimpl/cli.py).
 
-Exit status: 0 conforms (or files written), 1 does not conform, 2 usage or input error.
+Exit status: 0 conforms (or files written), 1 does not conform, 2 usage or input error (a candidate that cannot be
+imported or started included). The candidate is never imported here: MODULE:ATTR is imported inside the worker
+process, and ``--exec`` starts a program speaking the candidate protocol (docs/conformance.md).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
-import sys
 
 from .clauses import OPS, clauses_for
-from .runner import TIME_LIMIT
+from .runner import TIME_LIMIT, WARMUP, Program
 
 
 def add_arguments(parser, name: str) -> None:
@@ -22,6 +21,8 @@ def add_arguments(parser, name: str) -> None:
     parser.add_argument("target", nargs="?", metavar="MODULE:ATTR",
                         help="the candidate function, e.g. mypkg.prune:threshold (the current directory is on the "
                              "import path)")
+    parser.add_argument("--exec", dest="exec_", metavar='"CMD ARG..."',
+                        help="check a program speaking the candidate protocol on stdin/stdout instead of MODULE:ATTR")
     if name == "verify":
         parser.add_argument("--vectors", metavar="DIR", help="vectors directory (default: the shipped vectors)")
     else:
@@ -34,32 +35,15 @@ def add_arguments(parser, name: str) -> None:
     parser.add_argument("--precision", choices=("float64", "float32"), default="float64")
     parser.add_argument("--time-limit", type=float, default=TIME_LIMIT, metavar="SECONDS",
                         help=f"per-call time limit (default {TIME_LIMIT:g})")
+    parser.add_argument("--warmup", type=float, default=WARMUP, metavar="SECONDS",
+                        help=f"extra time for the worker's start and the first call on each new input shape "
+                             f"(default {WARMUP:g})")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
-
-
-def load_target(target: str):
-    """Import ``module:attr`` (attr may be dotted) and return the callable."""
-    if not target or ":" not in target:
-        raise ValueError(f"the candidate must be given as MODULE:ATTR, got {target!r}")
-    module_name, attr = target.split(":", 1)
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        obj = importlib.import_module(module_name)
-    except Exception as exc:  # noqa: BLE001 - any import failure is a usage error
-        raise ValueError(f"cannot import {module_name!r}: {type(exc).__name__}: {exc}") from None
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise ValueError(f"{module_name!r} has no attribute {attr!r}")
-        obj = getattr(obj, part)
-    if not callable(obj):
-        raise ValueError(f"{target} is not callable")
-    return obj
 
 
 def _options(args) -> dict:
     return {"rtol": args.rtol, "atol": args.atol, "ties": args.ties, "precision": args.precision,
-            "time_limit": args.time_limit}
+            "time_limit": args.time_limit, "warmup": args.warmup}
 
 
 def _list(as_json: bool) -> int:
@@ -85,16 +69,18 @@ def run(args, name: str) -> int:
         return 0
     if name == "check" and args.list:
         return _list(args.json)
-    if args.op is None or args.target is None:
-        raise ValueError(f"usage: refimpl {name} OP MODULE:ATTR (see refimpl {name} --help)")
-    candidate = load_target(args.target)
+    if args.op is None or (args.target is None) == (args.exec_ is None):
+        raise ValueError(f"usage: refimpl {name} OP MODULE:ATTR, or refimpl {name} OP --exec \"CMD ARG...\" "
+                         f"(see refimpl {name} --help)")
+    if args.target is not None and ":" not in args.target:
+        raise ValueError(f"the candidate must be given as MODULE:ATTR, got {args.target!r}")
+    candidate = args.target if args.exec_ is None else Program(args.exec_)
     if name == "verify":
         return _verify(args, candidate)
     from .check import check  # noqa: PLC0415
 
     try:
-        report = check(args.op, candidate, max_examples=args.max_examples, seed=args.seed, target=args.target,
-                       **_options(args))
+        report = check(args.op, candidate, max_examples=args.max_examples, seed=args.seed, **_options(args))
     except ImportError as exc:  # Hypothesis missing: a set-up error, exit status 2
         raise ValueError(str(exc)) from None
     print(report.dumps() if args.json else report)

@@ -8,16 +8,14 @@ import sys
 from . import datasets
 from .interpret import layer_summary
 from .io import load, save
-from .mlp import MLP
+from .spec.mlp import MLP
 from .training import accuracy, train
-
-TASKS = ("digits", "odd-even")
 
 
 def add_arguments(parser, name: str) -> None:
     if name == "train":
         parser.add_argument("out", help="where to save the model (.npz)")
-        parser.add_argument("--task", choices=TASKS, default="digits",
+        parser.add_argument("--task", choices=datasets.TASKS, default="digits",
                             help=f"digits: 10 classes, softmax; odd-even: {datasets.BINARY_TASK}, sigmoid")
         parser.add_argument("--hidden", type=int, nargs="*", default=[256], help="hidden widths (default: 256)")
         parser.add_argument("--lr", type=float, default=0.05)
@@ -32,23 +30,13 @@ def add_arguments(parser, name: str) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
-def task_data(task: str, seed: int):
-    """``(X_train, X_test, y_train, y_test, loss, n_outputs)`` for a task name in ``TASKS``."""
-    X, y = datasets.load_digits()
-    if task == "odd-even":
-        y = datasets.binary_labels(y)
-    X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, seed=seed)
-    if task == "odd-even":
-        return X_train, X_test, y_train, y_test, "binary_cross_entropy_with_logits", 1
-    return X_train, X_test, y_train, y_test, "softmax_cross_entropy", datasets.N_CLASSES
-
 
 def run(args, name: str) -> int:
     return _train(args) if name == "train" else _info(args)
 
 
 def _train(args) -> int:
-    X_train, X_test, y_train, y_test, loss, n_out = task_data(args.task, args.seed)
+    X_train, X_test, y_train, y_test, loss, n_out = datasets.task_data(args.task, args.seed)
     mlp = MLP.init([X_train.shape[1], *args.hidden, n_out], args.seed)
     mlp = train(mlp, X_train, y_train, loss=loss, lr=args.lr, epochs=args.epochs, batch_size=args.batch_size,
                 momentum=args.momentum, seed=args.seed, progress=not args.quiet)

@@ -6,7 +6,7 @@ Shared conventions of the interpretability package (stated once here, referred t
 - ``ReLU'(0) = 0``: a hidden unit whose pre-activation is exactly 0 passes no gradient (as in PyTorch).
 - ``target`` is an int in ``[0, n_outputs)`` used for every row, or an int array of shape ``(n,)``; it may be None only
   for a single-output model (then it is output 0).
-- Gradients are the chain rule written out (``refimpl.mlp``) in float64, one pass per batch: each entry is a sum of
+- Gradients are the chain rule written out (``refimpl.spec.mlp``) in float64, one pass per batch: each entry is a sum of
   products of weights, so its rounding error is at most ``m · u · Σ|products|`` with ``u = 2^-53`` and ``m`` the number
   of layers plus the widths summed (standard dot-product error bound); it is exact when every product and partial sum
   is representable (e.g. small dyadic weights).
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_int_array, check_bool, check_int, finite_result
-from ..mlp import check_inputs, forward_trace
+from .checks import as_int_array, check_bool, check_int, refuses_overflow
+from .mlp import check_inputs, forward_trace
 
 TOO_LARGE = "the weights of mlp or X are too large: the attribution"
 
@@ -49,9 +49,8 @@ def target_or_predicted(mlp, X: np.ndarray, target, name: str = "mlp") -> np.nda
     on ties; output 0 for a single-output model). ``name``: the caller's name for ``mlp``."""
     if target is not None:
         return check_target(target, X.shape[0], mlp.sizes[-1])
-    logits = finite_result(lambda: forward_trace(mlp.weights, mlp.biases, X)[-1],
-                           f"the weights of {name} or X are too large: the logits")
-    return logits.argmax(axis=1)
+    forward = refuses_overflow(f"the weights of {name} or X are too large: the logits")(forward_trace)
+    return forward(mlp.weights, mlp.biases, X)[-1].argmax(axis=1)
 
 
 def pull_back(weights, masks, dh, stop: int = 0) -> np.ndarray:
@@ -73,6 +72,7 @@ def gradients_unchecked(weights, biases, X, targets) -> np.ndarray:
     return pull_back(weights, masks, weights[-1].T[targets])  # row r: ∂F/∂h_H = W_H[:, target_r]
 
 
+@refuses_overflow(TOO_LARGE)
 def input_gradient(mlp, X, target=None) -> np.ndarray:
     """The input gradient ``∇_x F(x) = ∂F_target/∂x`` of every row (§2.2.1 of the source document).
 
@@ -107,7 +107,7 @@ def input_gradient(mlp, X, target=None) -> np.ndarray:
     """
     X = check_inputs(mlp, X)
     targets = check_target(target, X.shape[0], mlp.sizes[-1])
-    return finite_result(lambda: gradients_unchecked(mlp.weights, mlp.biases, X, targets), TOO_LARGE)
+    return gradients_unchecked(mlp.weights, mlp.biases, X, targets)
 
 
 def saliency(mlp, X, target=None, abs=True) -> np.ndarray:  # noqa: A002 - Captum's argument name
@@ -121,6 +121,7 @@ def saliency(mlp, X, target=None, abs=True) -> np.ndarray:  # noqa: A002 - Captu
     return np.abs(grad) if abs else grad
 
 
+@refuses_overflow(TOO_LARGE)
 def gradient_x_input(mlp, X, target=None) -> np.ndarray:
     """Gradient × input: ``x ⊙ ∇_x F(x)`` per row (Captum's ``InputXGradient``).
 
@@ -129,5 +130,4 @@ def gradient_x_input(mlp, X, target=None) -> np.ndarray:
     baseline. One extra rounding per entry over :func:`input_gradient`; parameters, edge cases and errors are its.
     """
     X = check_inputs(mlp, X)
-    grad = input_gradient(mlp, X, target)
-    return finite_result(lambda: X * grad, TOO_LARGE)
+    return X * input_gradient(mlp, X, target)

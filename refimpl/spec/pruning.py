@@ -11,14 +11,12 @@ import math
 
 import numpy as np
 
-from .._validate import as_int_array, check_choice, check_int, check_real, finite_result
-from ..losses import CHECKED, LOSSES
-from ..mlp import MLP, backward_trace, check_inputs, check_model, forward_trace
-from ..training import accuracy, default_loss
+from .checks import as_int_array, check_choice, check_int, check_real, refuses_overflow
+from .losses import CHECKED, LOSSES, default_loss
+from .mlp import MLP, backward_trace, check_inputs, check_model, forward_trace
 from .thresholding import l1_importance, round_count, smallest_mask
 
 IMPORTANCES = ("l1", "l2", "activation", "taylor")
-SENSITIVITY_METHODS = ("neurons", "connections")
 SCOPES = ("layer", "global")
 
 
@@ -67,8 +65,8 @@ def neuron_importance(mlp, layer, kind="l1", X=None, y=None, loss=None) -> np.nd
         used, X or y malformed, or activations or importances that overflow float64 ("activation", "taylor").
     """
     check_model(mlp)
-    _check_layer(mlp, layer)
-    return _importances(mlp, kind, X, y, loss)[layer]
+    check_hidden_layer(mlp, layer)
+    return layer_importances(mlp, kind, X, y, loss)[layer]
 
 
 def check_fractions(values, name: str) -> list[float]:
@@ -78,14 +76,14 @@ def check_fractions(values, name: str) -> list[float]:
     return [check_real(v, f"{name}[{i}]", lo=0.0, hi=1.0) for i, v in enumerate(values)]
 
 
-def _check_layer(mlp, layer) -> int:
+def check_hidden_layer(mlp, layer) -> int:
     n_hidden = len(mlp.weights) - 1
     if n_hidden == 0:
         raise ValueError(f"mlp {mlp.sizes} has no hidden layer: output neurons are never pruned")
     return check_int(layer, "layer", lo=0, hi=n_hidden - 1)
 
 
-def _importances(mlp, kind, X, y, loss, kind_name: str = "kind") -> list[np.ndarray]:
+def layer_importances(mlp, kind, X, y, loss, kind_name: str = "kind") -> list[np.ndarray]:
     """``P`` for every hidden layer, all computed on the model as given (``kind_name``: the caller's name for kind)."""
     kind = check_choice(kind, kind_name, IMPORTANCES)
     _check_needed(kind, X=X, y=y, loss=loss)
@@ -95,17 +93,25 @@ def _importances(mlp, kind, X, y, loss, kind_name: str = "kind") -> list[np.ndar
     if kind == "l2":
         return [np.array([math.hypot(*sorted(col)) for col in np.abs(W).T.tolist()]) for W in hidden]
     X = check_inputs(mlp, X, rows_needed_for="to measure the importances on")
-    too_large = "the weights of mlp or X are too large: the activations or importances"
-    hs = finite_result(lambda: tuple(forward_trace(mlp.weights, mlp.biases, X)), too_large)
-    if kind == "activation":
-        return list(finite_result(lambda: tuple(h.mean(axis=0) for h in hs[1:-1]), too_large))
-    loss = default_loss(mlp) if loss is None else check_choice(loss, "loss", LOSSES)
-    _, dlogits = CHECKED[loss](hs[-1], as_int_array(y, "y", ndim=1))
-    # ∂L/∂h_{l+1}: the input gradient of the sub-network that starts at hidden layer l
-    return list(finite_result(lambda: tuple(
-        np.abs((hs[l + 1] * backward_trace(mlp.weights[l + 1:], hs[l + 1:], dlogits).inputs).sum(axis=0))
-        for l in range(len(hidden))), too_large))
+    if kind == "taylor":
+        loss = default_loss(mlp) if loss is None else check_choice(loss, "loss", LOSSES)
+        y = as_int_array(y, "y", ndim=1)
+    hs = refuses_overflow(_TOO_LARGE)(forward_trace)(mlp.weights, mlp.biases, X)
+    return _measured_importances(mlp, kind, hs, y, loss)
 
+
+_TOO_LARGE = "the weights of mlp or X are too large: the activations or importances"
+
+
+@refuses_overflow(_TOO_LARGE)
+def _measured_importances(mlp, kind, hs, y, loss) -> list[np.ndarray]:
+    """``"activation"``: mean ``h_{l+1}`` over the rows; ``"taylor"``: ``|Σ_rows h_{l+1} ⊙ ∂L/∂h_{l+1}|``."""
+    if kind == "activation":
+        return [h.mean(axis=0) for h in hs[1:-1]]
+    _, dlogits = CHECKED[loss](hs[-1], y)
+    # ∂L/∂h_{l+1}: the input gradient of the sub-network that starts at hidden layer l
+    return [np.abs((hs[l + 1] * backward_trace(mlp.weights[l + 1:], hs[l + 1:], dlogits).inputs).sum(axis=0))
+            for l in range(len(mlp.weights) - 1)]
 
 def _check_needed(kind: str, **given) -> None:
     needs = {"l1": (), "l2": (), "activation": ("X",), "taylor": ("X", "y")}[kind]
@@ -171,14 +177,14 @@ def prune_neurons(mlp, *, keep_ratio=None, eps=None, importance="l1", X=None, y=
         :func:`neuron_importance`; a folded bias that overflows float64 (finite but huge parameters).
     """
     check_model(mlp)
-    _check_layer(mlp, 0)
+    check_hidden_layer(mlp, 0)
     rule, value = _exactly_one(keep_ratio=keep_ratio, eps=eps)
     value = check_real(value, rule, lo=0.0, hi=1.0 if rule == "keep_ratio" else None)
-    kept = tuple(_select(P, rule, value) for P in _importances(mlp, importance, X, y, loss, "importance"))
+    kept = tuple(select_kept(P, rule, value) for P in layer_importances(mlp, importance, X, y, loss, "importance"))
     return remove_neurons(mlp, kept), kept
 
 
-def _select(P: np.ndarray, rule: str, value: float) -> np.ndarray:
+def select_kept(P: np.ndarray, rule: str, value: float) -> np.ndarray:
     if rule == "eps":
         return np.flatnonzero(P > value)
     highest_first = np.argsort(-P, kind="stable")  # stable: among equal P the lower index comes first
@@ -192,16 +198,15 @@ def remove_neurons(mlp: MLP, kept) -> MLP:
     for l, keep in enumerate(kept):
         removed = np.setdiff1d(np.arange(W[l].shape[1]), keep)
         dead = removed[~W[l][:, removed].any(axis=0)]
-        b[l + 1] = _fold(b[l + 1], b[l][dead], W[l + 1][dead, :], l)
+        b[l + 1] = _fold(b[l + 1], b[l][dead], W[l + 1][dead, :])
         W[l], b[l], W[l + 1] = W[l][:, keep], b[l][keep], W[l + 1][keep, :]
     return MLP(W, b)
 
 
-def _fold(b_next: np.ndarray, b_dead: np.ndarray, rows: np.ndarray, l: int) -> np.ndarray:
-    """``b_{l+1} + relu(b_dead) @ W_{l+1}[dead, :]``, refusing overflow (finite parameters can be too large)."""
-    return finite_result(lambda: b_next + np.maximum(b_dead, 0.0) @ rows,
-                         f"the parameters of mlp are too large: folding the removed constant neurons of hidden layer "
-                         f"{l} into biases[{l + 1}]")
+@refuses_overflow("the parameters of mlp are too large: folding removed constant neurons into the next bias")
+def _fold(b_next: np.ndarray, b_dead: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``b_{l+1} + relu(b_dead) @ W_{l+1}[dead, :]`` (finite parameters can still overflow)."""
+    return b_next + np.maximum(b_dead, 0.0) @ rows
 
 
 def prune_connections(mlp, *, sparsity=None, eps=None, scope="layer"):
@@ -249,50 +254,3 @@ def prune_connections(mlp, *, sparsity=None, eps=None, scope="layer"):
     for m in masks:
         m.flags.writeable = False
     return MLP(weights, mlp.biases), tuple(masks)
-
-
-def sensitivity(mlp, X, y, *, method, levels) -> np.ndarray:
-    """Accuracy on ``(X, y)`` with one layer pruned alone at each level, every other layer untouched.
-
-    - ``method="neurons"``: one row per hidden layer l; level = keep ratio; the neurons of layer l are pruned by
-      :func:`prune_neurons`' rule with "l1" importance (and dead-neuron folding).
-    - ``method="connections"``: one row per weight matrix l (the output matrix included); level = sparsity;
-      ``W_l`` becomes ``prune_smallest(W_l, level)``.
-
-    Parameters
-    ----------
-    mlp : MLP (at least one hidden layer for "neurons")
-    X : array_like of shape (n, sizes[0]), n >= 1
-    y : array_like of int, shape (n,)
-    method : {"neurons", "connections"}
-    levels : sequence of float, each in [0, 1]
-
-    Returns
-    -------
-    ndarray of float64, shape (rows, len(levels)): ``out[l, i]`` is the accuracy (in [0, 1]) with layer ``l``
-        pruned at ``levels[i]``. Deterministic.
-
-    Raises
-    ------
-    TypeError, ValueError
-        Unknown method, a level outside [0, 1] or not a number, malformed X or y.
-    """
-    X = check_inputs(mlp, X)
-    method = check_choice(method, "method", SENSITIVITY_METHODS)
-    levels = check_fractions(levels, "levels")
-    if method == "neurons":
-        _check_layer(mlp, 0)
-        P = _importances(mlp, "l1", None, None, None)
-        everything = [np.arange(p.size) for p in P]
-        pruned = [[remove_neurons(mlp, everything[:l] + [_select(P[l], "keep_ratio", v)] + everything[l + 1:])
-                   for v in levels] for l in range(len(P))]
-    else:
-        pruned = [[_replace_layer(mlp, l, smallest_mask(np.abs(W), v)) for v in levels]
-                  for l, W in enumerate(mlp.weights)]
-    return np.array([[accuracy(m, X, y) for m in row] for row in pruned]).reshape(len(pruned), len(levels))
-
-
-def _replace_layer(mlp: MLP, layer: int, keep: np.ndarray) -> MLP:
-    weights = list(mlp.weights)
-    weights[layer] = np.where(keep, weights[layer], 0.0)
-    return MLP(weights, mlp.biases)

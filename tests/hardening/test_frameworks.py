@@ -1,0 +1,44 @@
+"""Candidates built on real frameworks run in the worker too (skipped when the framework is not installed; the
+peers environment of docs/peers.md has them). torch and TensorFlow are forked after they were imported and used
+in the checker's process; JAX cannot be forked safely, so an importable JAX candidate is started fresh and a lambda
+is refused with a TypeError saying what to pass instead."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from refimpl.conformance import check
+
+
+def torch_threshold(w, eps):
+    import torch
+
+    t = torch.tensor(np.array(w))
+    return torch.where(t.abs() > eps, t, torch.zeros_like(t)).numpy()
+
+
+def jax_threshold(w, eps):
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    return np.asarray(jnp.where(jnp.abs(jnp.asarray(w)) > eps, jnp.asarray(w), 0.0))
+
+
+def test_torch_after_use_in_the_checker_process():
+    torch = pytest.importorskip("torch")
+    x = torch.randn(100, 100)
+    (x @ x).sum()  # the checker's process has a warm intra-op thread pool when the worker is forked
+    report = check("threshold", torch_threshold, max_examples=60)
+    assert report.passed, str(report)
+
+
+def test_jax_is_started_fresh_and_a_lambda_is_refused():
+    jnp = pytest.importorskip("jax.numpy")
+    jnp.ones(2).block_until_ready()
+    report = check("threshold", jax_threshold, max_examples=30)
+    # JAX on CPU flushes subnormals to zero (docs/peers.md): the checker finds it instead of hanging after a fork
+    assert [f.clause for f in report.failures] == ["threshold.keep"], str(report)
+    with pytest.raises(TypeError, match="module:attr"):
+        check("threshold", lambda w, eps: jax_threshold(w, eps), max_examples=5)
