@@ -17,7 +17,6 @@ from refimpl.bench.command import format_result
 from refimpl.bench.workloads import IG_PROBLEMS, STEP_PROBLEMS
 from refimpl.cli import main
 
-
 # per step problem: the step, one thread, GEMMs alone, whole epochs, whole epochs one thread; then gradients, demo IG
 # and its delta, per IG problem its time and delta (and the 784-input one its memory), the checker, the demo's memory
 N_ROWS = 5 * len(STEP_PROBLEMS) + 5 + 2 * len(IG_PROBLEMS) + 1

@@ -80,7 +80,7 @@ def test_breakpoints_are_the_exact_pattern_changes(mlp, data):
     points = np.array([float(p) for p in points])
     changes = [points[0], points[-1]] + [points[k + 1] for k in range(len(patterns) - 1)
                                          if patterns[k] != patterns[k + 1]]
-    got = engine.breakpoints(mlp.weights, mlp.biases, x, b)
+    got = engine.breakpoints(mlp.weights, mlp.biases, x, b)[0]
     assert all(np.abs(points - a).min() <= 1e-12 for a in got), f"breakpoints {got}, oracle's points {points}"
     assert all(np.abs(got - a).min() <= 1e-12 for a in changes), f"breakpoints {got}, but pattern changes {changes}"
 
@@ -96,7 +96,7 @@ def test_ties_several_layer1_units_and_a_layer2_unit_cross_at_one_alpha(chunk_en
     mlp = refimpl.MLP([W0, W1, [[2.0, -1.0], [1.0, 3.0]]], [b0, [0.5, -0.25], [0.0, 0.0]])
     for x, b in (([1.0], [0.0]), ([0.0], [1.0]), ([1.0], [0.5]), ([0.5], [1.0])):
         _assert_matches_oracle(mlp, np.array([x]), np.array([b]), np.array([1]), chunk_entries)
-    assert 0.5 in engine.breakpoints(mlp.weights, mlp.biases, np.array([1.0]), np.array([0.0]))
+    assert 0.5 in engine.breakpoints(mlp.weights, mlp.biases, np.array([1.0]), np.array([0.0]))[0]
 
 
 @CHUNKS
@@ -133,7 +133,7 @@ def test_zero_width_layers_give_zero_attributions(sizes):
     X, B = np.random.default_rng(0).normal(size=(3, 2)), np.zeros((3, 2))
     ig = engine.exact_ig(mlp.weights, mlp.biases, X, B, np.zeros(3, dtype=np.int64))
     np.testing.assert_array_equal(ig, np.zeros((3, 2)))
-    np.testing.assert_array_equal(engine.breakpoints(mlp.weights, mlp.biases, X[0], B[0])[[0, -1]], [0.0, 1.0])
+    np.testing.assert_array_equal(engine.breakpoints(mlp.weights, mlp.biases, X[0], B[0])[0][[0, -1]], [0.0, 1.0])
 
 
 @pytest.mark.parametrize("depth", [1, 2, 3, 4])

@@ -23,10 +23,9 @@ from ..datasets import task_data
 from ..experiment import DEMO_HIDDEN, DEMO_TRAINING, train_baseline
 from ..spec.checks import check_int
 from ..spec.mlp import MLP
-from . import machine, report, runner
 from ..training import train
+from . import machine, report, runner
 from .workloads import IG_PROBLEMS, QUICK_ROWS, RANDOM_IG_ROWS, SETTINGS, random_ig_problem, save_demo_problem
-
 
 
 def add_arguments(parser, name: str) -> None:

@@ -17,8 +17,18 @@ import refimpl
 
 from ..spec.mlp import forward_trace
 from .timing import seconds_per_call, seconds_per_step
-from .workloads import (AGREE_STEPS, CHECK_OP, EPOCH_BATCHES, LR, STEP_PROBLEMS, epoch_problem, label,
-                        load_demo_problem, save_arrays, step_problem)
+from .workloads import (
+    AGREE_STEPS,
+    CHECK_OP,
+    EPOCH_BATCHES,
+    LR,
+    STEP_PROBLEMS,
+    epoch_problem,
+    label,
+    load_demo_problem,
+    save_arrays,
+    step_problem,
+)
 
 
 def _train(mlp, X, y, steps: int):
@@ -113,10 +123,11 @@ def measure_check(settings: dict) -> dict:
 
 
 def measure(config: dict) -> dict:
-    """All NumPy-side measurements for one round (``config``: settings, demo problem path, and the outdir for the
-    agreement checks, None when no peer runs)."""
+    """All NumPy-side measurements for one round (``config``: settings, demo problem path, the IG problems' paths,
+    and the outdir for the agreement checks, None when no peer runs)."""
     settings, outdir = config["settings"], config["outdir"]
     if config.get("steps_only"):
         return measure_steps(settings, outdir)
-    return (measure_steps(settings, outdir) | measure_interpretability(settings, config["demo"], outdir, config["ig_problems"])
+    return (measure_steps(settings, outdir)
+            | measure_interpretability(settings, config["demo"], outdir, config["ig_problems"])
             | measure_check(settings))

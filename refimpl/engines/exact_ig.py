@@ -45,12 +45,14 @@ def exact_ig(weights, biases, X, B, targets) -> np.ndarray:
     return out
 
 
-def breakpoints(weights, biases, x, b) -> np.ndarray:
-    """Sorted distinct breakpoints of every hidden layer on the path ``b → x`` (one row, shapes ``(d,)``)."""
+def breakpoints(weights, biases, x, b):
+    """Sorted distinct breakpoints of every hidden layer on the path ``b → x`` (one row, shapes ``(d,)``), and the
+    pre-activations computed at them (a list of arrays, for the caller's overflow check)."""
     if len(weights) == 1:
-        return np.array([0.0, 1.0])
+        return np.array([0.0, 1.0]), []
     ((_, first),) = _first_layer_chunks(weights, biases, x[None, :], b[None, :])
-    return np.unique(_deeper_layers(weights, biases, first, len(weights))["alpha"])
+    level = _deeper_layers(weights, biases, first, len(weights))
+    return np.unique(level["alpha"]), [first["Z"], level["Z"]]
 
 
 # --- layer 1: crossings known at once, z_2 by rank-one updates ------------------------------------------------

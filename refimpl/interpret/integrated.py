@@ -35,7 +35,7 @@ def linear_pieces(mlp, x, baseline) -> np.ndarray:
         raise ValueError(f"x must have shape ({mlp.sizes[0]},) for this model, got {x.shape}")
     b = spec.check_baselines(baseline, x[None, :], "baseline")[0]
     # the values at the breakpoints are checked: a pre-activation that overflows is refused, not split
-    return refuses_overflow(spec.PRE_ACTIVATIONS_TOO_LARGE)(breakpoints)(mlp.weights, mlp.biases, x, b)
+    return refuses_overflow(spec.PRE_ACTIVATIONS_TOO_LARGE)(breakpoints)(mlp.weights, mlp.biases, x, b)[0]
 
 
 def exact_attributions(mlp, X, B, targets, name: str = "mlp") -> np.ndarray:
