@@ -15,9 +15,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture(scope="session")
 def demo_baseline():
-    """``refimpl.demo.train_baseline(0)``, trained once for every test file that needs the demo model."""
-    from refimpl.demo import train_baseline  # noqa: PLC0415 - the demo is trained (and imported) only by the tests that ask for it
-
+    """``refimpl.experiment.train_baseline(0)``, trained once for every test file that needs the demo model."""
+    from refimpl.experiment import train_baseline  # noqa: PLC0415 - imported only by the tests that use it
     return train_baseline(0)
 
 
