@@ -11,18 +11,8 @@ import refimpl
 from refimpl.spec import integrated as readable
 from refimpl.spec.integrated import METHODS
 
-from ._interpret_oracles import (
-    QUARTERS,
-    exact_ig,
-    exact_pieces,
-    hidden_preactivations,
-    logit,
-    magnitude,
-    rows,
-    small_mlps,
-    to_fractions,
-)
-from .oracles import frozen
+from .oracles import QUARTERS, dyadic_mlps, frozen
+from .oracles_interpret import exact_ig, exact_pieces, hidden_preactivations, logit, magnitude, rows, to_fractions
 
 TOL = 1e-12  # completeness / agreement bound relative to the magnitudes summed (see integrated_gradients)
 QUADRATURE = [m for m in METHODS if m != "exact"]
@@ -33,7 +23,7 @@ PIECES = {"engine": refimpl.linear_pieces, "readable": readable.linear_pieces}
 
 @st.composite
 def model_and_path(draw, **kwargs):
-    mlp = draw(small_mlps(**kwargs))
+    mlp = draw(dyadic_mlps(**kwargs))
     X = draw(rows(mlp.sizes[0]))
     B = draw(rows(mlp.sizes[0], len(X), len(X)))
     targets = np.array(draw(st.lists(st.integers(0, mlp.sizes[-1] - 1), min_size=len(X), max_size=len(X))))
@@ -54,7 +44,7 @@ def test_exact_ig_matches_exact_arithmetic(impl, case):
 
 
 @pytest.mark.parametrize("impl", IG)
-@given(mlp=small_mlps(min_hidden=1, max_hidden=3, max_width=4), seed=st.integers(0, 2**32 - 1))
+@given(mlp=dyadic_mlps(min_hidden=1, max_hidden=3, max_width=4), seed=st.integers(0, 2**32 - 1))
 def test_exact_ig_is_complete(impl, mlp, seed):
     rng = np.random.default_rng(seed)
     X, B = rng.normal(size=(5, mlp.sizes[0])), rng.normal(size=(5, mlp.sizes[0]))
@@ -91,7 +81,7 @@ def test_swapping_input_and_baseline_negates(case):
     assert (np.abs(forward + backward) <= bound).all()
 
 
-@given(small_mlps(min_hidden=1, biases=False), st.integers(0, 2**32 - 1))
+@given(dyadic_mlps(min_hidden=1, biases=False), st.integers(0, 2**32 - 1))
 def test_homogeneous_network_gradient_x_input_is_exact_ig(mlp, seed):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(4, mlp.sizes[0]))
@@ -221,7 +211,7 @@ def test_zero_length_path_and_zero_width_layer():
 # --- linear_pieces ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("impl", PIECES)
-@given(mlp=small_mlps(min_hidden=1, max_hidden=3), data=st.data())
+@given(mlp=dyadic_mlps(min_hidden=1, max_hidden=3), data=st.data())
 def test_network_is_affine_inside_each_piece(impl, mlp, data):
     d = mlp.sizes[0]
     x = np.array(data.draw(st.lists(QUARTERS, min_size=d, max_size=d)))
@@ -241,7 +231,7 @@ def test_network_is_affine_inside_each_piece(impl, mlp, data):
 
 
 @pytest.mark.parametrize("impl", PIECES)
-@given(mlp=small_mlps(min_hidden=1, max_hidden=2), seed=st.integers(0, 2**32 - 1))
+@given(mlp=dyadic_mlps(min_hidden=1, max_hidden=2), seed=st.integers(0, 2**32 - 1))
 def test_every_pattern_change_lies_at_a_breakpoint(impl, mlp, seed):
     rng = np.random.default_rng(seed)
     x, b = rng.normal(size=mlp.sizes[0]), rng.normal(size=mlp.sizes[0])
