@@ -14,8 +14,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture(scope="session")
 def demo_baseline():
-    """``refimpl.demo.train_baseline(0)``, trained once for every test file that needs the demo model."""
-    from refimpl.demo import train_baseline
+    """``refimpl.experiment.train_baseline(0)``, trained once for every test file that needs the demo model."""
+    from refimpl.experiment import train_baseline
 
     return train_baseline(0)
 

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from ..datasets import task_data
-from ..demo import DEMO_HIDDEN, train_baseline
+from ..experiment import DEMO_HIDDEN, train_baseline
 from ..spec.checks import check_int
 from ..spec.mlp import MLP
 from . import machine, report, runner

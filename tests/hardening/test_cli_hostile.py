@@ -75,6 +75,10 @@ BAD_ARGUMENTS = [
     (["demo", "--seed", "1.5"], ["--seed"]),
     (["demo", "--seed", "-1", "--quiet"], ["seed"]),  # --quiet: no progress line before the error
     (["demo", "--no-such-flag"], ["--no-such-flag"]),
+    (["demo", "--seeds", "3-1"], ["--seeds", "'3-1'"]),
+    (["demo", "--seeds", "0,x"], ["--seeds"]),
+    (["demo", "--seeds", "1,1"], ["--seeds", "twice"]),
+    (["demo", "--seeds", "0-2", "--seed", "1"], ["--seed", "--seeds"]),
     (["demo", "--quiet", "--plots", "{tmp}/file/inside-a-file"], ["inside-a-file"]),  # refused before training
     (["train", "{out}", "--lr", "nan"], ["lr"]),
     (["train", "{out}", "--lr", "inf"], ["lr"]),
