@@ -8,8 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import refimpl
+from refimpl.engines.exact_ig import _split_points
 from refimpl.spec import integrated as readable
-from refimpl.spec.integrated import METHODS
+from refimpl.spec.integrated import METHODS, quadrature_rule
 
 from .oracles import QUARTERS, dyadic_mlps, frozen
 from .oracles_interpret import exact_ig, exact_pieces, hidden_preactivations, logit, magnitude, rows, to_fractions
@@ -124,7 +125,6 @@ def test_quadrature_converges_to_exact(method, case):
 
 
 def test_quadrature_weights_sum_to_one():
-    from refimpl.spec.integrated import quadrature_rule
     for method in QUADRATURE:
         for n in (2, 3, 50, 301):
             nodes, weights = quadrature_rule(method, n)
@@ -314,7 +314,6 @@ def test_linear_pieces_bad_arguments():
 
 def test_split_tolerates_breakpoints_that_round_together():
     # a piece one ulp wide: crossings at τ = 0.3 and 0.6 round to its two ends, leaving zero-width pieces
-    from refimpl.engines.exact_ig import _split_points
     lo, hi = 1.0, np.nextafter(1.0, 2.0)
     Z = np.array([[0.3, 0.6, 1.0], [-0.7, -0.4, 1.0]])
     alpha, row, Z_new, parent = _split_points(np.array([lo, hi]), np.array([0, 0]), Z)
@@ -326,7 +325,6 @@ def test_split_tolerates_breakpoints_that_round_together():
 
 @pytest.mark.parametrize("s, e", [(1.0, -1e-17), (5e-324, -1e300)])  # τ = s/(s − e) rounds to 1, then to 0
 def test_a_crossing_that_rounds_onto_an_end_does_not_split(s, e):
-    from refimpl.engines.exact_ig import _split_points
     alpha, _, _, _ = _split_points(np.array([0.25, 0.5]), np.array([0, 0]), np.array([[s, 1.0], [e, 1.0]]))
     np.testing.assert_array_equal(alpha, [0.25, 0.5])
     spec = readable.split(readable.Piece(0.25, 0.5, (), np.array([s, 1.0]), np.array([e, 1.0])))

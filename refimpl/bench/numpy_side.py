@@ -112,7 +112,7 @@ def measure_ig_problem(key: str, path, settings: dict, outdir) -> dict:
 def measure_check(settings: dict) -> dict:
     """Examples per second of ``check(CHECK_OP, refimpl.<CHECK_OP>)``: a conforming candidate, so every example is
     generated, run on both sides and judged."""
-    from ..conformance import check
+    from ..conformance import check  # noqa: PLC0415 - the checker is loaded only for its own benchmark
 
     run = partial(check, CHECK_OP, getattr(refimpl, CHECK_OP), max_examples=settings["check_examples"], seed=0)
     run()  # warm-up: strategy construction, imports

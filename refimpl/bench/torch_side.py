@@ -69,7 +69,7 @@ def measure_interpretability(torch, settings: dict, demo_path, outdir, ig_proble
     out = {"input_gradient": seconds_per_call(grad, number=settings["grad_calls"], repeats=settings["repeats"])}
     save_arrays(outdir, "input_gradient_torch", [grad().numpy()])
     try:
-        from captum.attr import IntegratedGradients
+        from captum.attr import IntegratedGradients  # noqa: PLC0415 - optional dependency, imported only when used
     except ImportError:
         missing = {key: {"seconds": "not installed", "max_abs_delta": "not installed"} for key in ig_problems}
         return out | {"integrated_gradients": "not installed", "ig_max_abs_delta": "not installed"} | missing
@@ -98,7 +98,7 @@ def describe(torch) -> dict:
     """torch's version, thread count and BLAS (from ``torch.__config__.show()``), and Captum's version."""
     found = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
     try:
-        import captum
+        import captum  # noqa: PLC0415 - optional dependency, imported only when used
         captum_version = captum.__version__
     except ImportError:
         captum_version = "not installed"
@@ -109,7 +109,7 @@ def describe(torch) -> dict:
 def measure(config: dict) -> dict:
     """All PyTorch-side measurements for one round; ``{"error": ...}`` when torch cannot be imported."""
     try:
-        import torch
+        import torch  # noqa: PLC0415 - optional dependency, imported only when used
     except ImportError as exc:
         return {"error": f"not installed ({exc})"}
     settings, outdir = config["settings"], config["outdir"]
