@@ -8,6 +8,8 @@
    compression changes explanations, as a number — and the baseline's global importance as an 8×8 grid.
 
 Everything is deterministic for a ``--seed``: ``refimpl demo --seed 0 --json`` prints the same bytes every time.
+``--seeds 0-9`` runs the whole job once per seed and prints each row's mean and worst over the seeds
+(:mod:`refimpl.demo_seeds`).
 """
 
 from __future__ import annotations
@@ -20,14 +22,11 @@ import numpy as np
 
 from .compression import compression_rows
 from .compression.pipeline import PIPELINE
-from .datasets import task_data
+from .demo_seeds import format_summary, parse_seeds, run_seeds
+from .experiment import DEMO_HIDDEN, DEMO_TRAINING, train_baseline
 from .interpret import format_importance_grid, global_importance, ig_agreement
-from .spec.mlp import MLP
-from .training import accuracy, predict, train
+from .training import accuracy, predict
 
-# The demo's model and training recipe (documented in the README).
-DEMO_HIDDEN = (256,)
-DEMO_TRAINING = {"lr": 0.05, "epochs": 40, "batch_size": 32, "momentum": 0.9}
 # The compressed models shown beside the baseline in --plots, with short titles: by (method, setting) or by method.
 PLOTTED = {("quantize", "bits=4"): "quantized, 4 bits", ("prune_neurons", "keep_ratio=0.25"): "25% of neurons",
            "pipeline:neurons": "pipeline: neurons", "pipeline:connections": "+ connections",
@@ -35,27 +34,14 @@ PLOTTED = {("quantize", "bits=4"): "quantized, 4 bits", ("prune_neurons", "keep_
 
 
 def add_arguments(parser, name: str) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="seed for the split, initialisation and shuffling")
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, default=0, help="seed for the split, initialisation and shuffling")
+    seeds.add_argument("--seeds", type=parse_seeds, metavar="LIST",
+                       help="run once per seed (e.g. 0-9 or 0,3,5) and print each row's mean and worst over them")
     parser.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.add_argument("--plots", metavar="DIR", help="also write PNG attribution heatmaps to DIR "
                         "(needs matplotlib: pip install 'refimpl[plot]')")
-
-
-def train_baseline(seed: int, progress: bool = False):
-    """The demo's baseline: ``(mlp, X_train, X_test, y_train, y_test)``."""
-    X_train, X_test, y_train, y_test, loss, n_out = task_data("digits", seed)
-    mlp = train_demo_model(X_train, y_train, seed, loss=loss, n_out=n_out, progress=progress)
-    return mlp, X_train, X_test, y_train, y_test
-
-
-def train_demo_model(X, y, seed: int, *, loss: str = "softmax_cross_entropy", n_out: int = 10,
-                     progress: bool = False, epochs: int | None = None):
-    """The demo's recipe on ``(X, y)``: ``MLP.init([X.shape[1], *DEMO_HIDDEN, n_out], seed)`` trained by
-    ``DEMO_TRAINING`` (``epochs``, when given, replaces its epoch count) with the shuffle seeded by ``seed``."""
-    mlp = MLP.init([X.shape[1], *DEMO_HIDDEN, n_out], seed)
-    recipe = DEMO_TRAINING if epochs is None else dict(DEMO_TRAINING, epochs=epochs)
-    return train(mlp, X, y, loss=loss, seed=seed, progress=progress, **recipe)
 
 
 def run_demo(seed: int = 0, progress: bool = False) -> tuple[dict, dict]:
@@ -104,6 +90,8 @@ def format_table(result: dict) -> str:
 def run(args, name: str) -> int:
     if args.plots:
         os.makedirs(args.plots, exist_ok=True)  # a bad --plots DIR fails now, not after the whole job
+    if args.seeds is not None:
+        return _run_seeds(args)
     result, models = run_demo(args.seed, progress=not args.quiet)
     if args.plots:
         result["plots"] = _plots(args.plots, models)
@@ -125,9 +113,36 @@ def run(args, name: str) -> int:
     return 0
 
 
+def _run_seeds(args) -> int:
+    """``--seeds``: every seed's whole run, then the summary (plots, when asked, of the first seed's models)."""
+    plotted = {}
+
+    def one(seed, progress=False):
+        result, models = run_demo(seed, progress=progress)
+        if args.plots and not plotted:
+            plotted["plots"] = _plots(args.plots, models)
+        return result, models
+
+    summary = run_seeds(args.seeds, one, progress=not args.quiet)
+    summary.update(plotted)
+    if args.json:
+        print(json.dumps(summary, indent=2, sort_keys=True))
+        return 0
+    base = summary["baseline"]
+    print(f"digits: {summary['split']['train']} train / {summary['split']['test']} test images per seed, "
+          f"{len(summary['seeds'])} seeds ({', '.join(map(str, summary['seeds']))})")
+    print(f"baseline {tuple(base['sizes'])}: test accuracy {base['mean_accuracy']:.4f} on average "
+          f"({base['min_accuracy']:.4f} to {base['max_accuracy']:.4f}); Δacc in points against each seed's own "
+          "baseline\n")
+    print(format_summary(summary))
+    if "plots" in summary:
+        print(f"\nplots (seed {summary['seeds'][0]}): {summary['plots']}")
+    return 0
+
+
 def _plots(directory: str, models: dict):
     """Write the heatmaps for the baseline and the pipeline's stages; say how to get them when matplotlib is absent."""
-    from .plots import PlotsUnavailable, write_attribution_plots
+    from .plots import PlotsUnavailable, write_attribution_plots  # noqa: PLC0415 - matplotlib is optional: the plots module loads only with --plots
 
     X_test, target = models.pop("_data")
     chosen = {"baseline": models.pop("baseline")}

@@ -6,6 +6,7 @@
   intermediate sum, used to scale rounding tolerances.
 - ``dec``/``dexp``/``dln``: 60-digit decimal arithmetic for closed-form loss values (no mpmath on this machine).
 - ``frozen``: a read-only copy of an array, for the "inputs are never written" checks.
+- ``dyadic_mlps``: the one Hypothesis strategy for small networks whose float64 arithmetic is exact.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import math
 from decimal import Context, Decimal, localcontext
 
 import numpy as np
+from hypothesis import strategies as st
+
+from refimpl import MLP
 
 EPS = np.finfo(np.float64).eps
 DEC = Context(prec=60, Emax=10**9, Emin=-(10**9), traps=[])
@@ -119,3 +123,31 @@ def frozen(a) -> np.ndarray:
     out = np.array(a, copy=True)
     out.flags.writeable = False
     return out
+
+
+QUARTERS = st.integers(-8, 8).map(lambda k: k / 4)  # dyadic: every float sum and product below stays exact
+
+
+@st.composite
+def dyadic_mlps(draw, min_hidden=0, max_hidden=3, max_width=4, n_outputs=None, biases=True, dead=False,
+                nonzero=False):
+    """An MLP with weights and biases in {-2, -1.75, ..., 2}: forward passes on multiples of 1/4 stay exact.
+
+    ``min_hidden``..``max_hidden`` hidden layers of width 0..``max_width`` (1..1 when ``max_width`` is 1), 1 to 4
+    inputs, ``n_outputs`` (or 1 to 3) outputs; ``biases=False``: all biases 0; ``dead``: some hidden neurons get
+    all-zero incoming columns; ``nonzero``: no weight is 0.
+    """
+    n_hidden = draw(st.integers(min_hidden, max_hidden))
+    d = draw(st.integers(1, 4))
+    outputs = n_outputs or draw(st.integers(1, 3))
+    sizes = [d] + [draw(st.integers(0 if max_width > 1 else 1, max_width)) for _ in range(n_hidden)] + [outputs]
+    weights, bs = [], []
+    for layer, (m, n) in enumerate(zip(sizes, sizes[1:], strict=False)):
+        W = np.array(draw(st.lists(QUARTERS, min_size=m * n, max_size=m * n))).reshape(m, n)
+        if nonzero:
+            W[W == 0] = 0.25
+        if dead and layer < n_hidden and n:  # incoming matrices of hidden layers only
+            W[:, np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)] = 0.0
+        weights.append(W)
+        bs.append(np.array(draw(st.lists(QUARTERS, min_size=n, max_size=n))) if biases else np.zeros(n))
+    return MLP(weights, bs)

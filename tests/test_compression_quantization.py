@@ -29,8 +29,8 @@ from refimpl import (
     unpack_codes,
 )
 
-from .compression_oracles import U, finite_arrays, pack_reference
 from .oracles import frozen
+from .oracles_compression import U, finite_arrays, pack_reference
 
 bits_st = st.integers(1, 16)
 beta_st = st.one_of(st.sampled_from([0.0, 0.5, 0.25, 1 - 2.0 ** -40]), st.floats(0.0, 1.0, exclude_max=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refimpl import MLP, accuracy, prune_connections, quantize_model, storage_bytes, train
-from refimpl.compression.pipeline import compression_rows
+from refimpl.compression.pipeline import PIPELINE, compression_rows, prune_finetune_quantize
 from refimpl.compression.storage import FORMATS, decode, encode
 
 from .oracles import frozen
@@ -59,7 +60,8 @@ def test_float_formats_read_back_the_stored_values_exactly(mlp, format):
 @given(mlp=sparse_models(), bits=st.integers(1, 16), beta=st.sampled_from([0.0, 0.5, 0.75]))
 def test_quantized_formats_read_back_the_quantized_model_exactly(mlp, bits, beta):
     qm = quantize_model(mlp, bits, beta)
-    formats = ["sparse-quantized"] + (["quantized"] if all(m.all() for m in qm.masks) else [])
+    formats = ["sparse-quantized", "sparse-quantized-huffman"] + (["quantized"] if all(m.all() for m in qm.masks)
+                                                                  else [])
     for format in formats:
         data = encode(qm, format)
         back = decode(data)
@@ -126,6 +128,50 @@ def test_index_code_is_never_longer_than_a_bitmask(mask, stretch):
         assert np.array_equal(decode(encode(mlp, "sparse")).weights[0].ravel() != 0, m)
 
 
+# --- the entropy-coded format ----------------------------------------------------------------------------------------
+
+@given(mlp=sparse_models(max_width=40), bits=st.integers(1, 16))
+def test_huffman_format_is_never_much_longer_than_sparse_quantized(mlp, bits):
+    """At most one mode byte per stream (two per layer) and the 4-byte CRC over "sparse-quantized"."""
+    qm = quantize_model(mlp, bits)
+    assert storage_bytes(qm, "sparse-quantized-huffman") <= storage_bytes(qm, "sparse-quantized") + \
+        2 * len(mlp.weights) + 4
+
+
+def test_huffman_format_shrinks_the_demo_pipeline(demo_baseline):
+    mlp, X_train, _, y_train, _ = demo_baseline
+    qm = prune_finetune_quantize(mlp, X_train, y_train, seed=0, **PIPELINE)[2]
+    data = encode(qm, "sparse-quantized-huffman")
+    assert same_quantized(decode(data), qm) and len(data) < 0.97 * storage_bytes(qm, "sparse-quantized")
+
+
+_CODED = encode(quantize_model(prune_connections(MLP.init([8, 16, 4], 1), sparsity=0.6)[0], 5),
+                "sparse-quantized-huffman")
+
+
+@given(st.integers(0, len(_CODED) - 1), st.integers(1, 255))
+def test_any_corrupted_byte_of_the_huffman_format_is_refused(at, xor):
+    spoiled = bytearray(_CODED)
+    spoiled[at] ^= xor
+    with pytest.raises(ValueError, match="^data is not a valid refimpl model"):
+        decode(bytes(spoiled))
+
+
+@given(st.integers(0, len(_CODED) - 1))
+def test_any_cut_of_the_huffman_format_is_refused(n):
+    with pytest.raises(ValueError, match="^data is not a valid refimpl model: (truncated|CRC-32|bad magic)"):
+        decode(_CODED[:n])
+
+
+def test_a_valid_crc_over_an_inconsistent_block_is_still_refused():
+    body = bytearray(_CODED[:-4])
+    # the first layer's index head: nnz (uint32) follows the header and the three sizes
+    at = HEAD + 4 * 3
+    body[at:at + 4] = (int.from_bytes(body[at:at + 4], "little") + 1).to_bytes(4, "little")
+    with pytest.raises(ValueError, match="index block is inconsistent"):
+        decode(bytes(body) + zlib.crc32(bytes(body)).to_bytes(4, "little"))
+
+
 # --- errors ----------------------------------------------------------------------------------------------------------
 
 _M = MLP.init([3, 4, 2], 0)
@@ -169,7 +215,7 @@ def test_compression_rows_are_deterministic_and_consistent():
     again = compression_rows(mlp, X_train, y_train, X_test, y_test, seed=3)
     base = accuracy(mlp, X_test, y_test)
     dense = storage_bytes(mlp, "float32")
-    assert rows[0]["method"] == "dense" and rows[0]["ratio"] == 1.0 and rows[-1]["method"] == "pipeline"
+    assert rows[0]["method"] == "dense" and rows[0]["ratio"] == 1.0 and rows[-1]["method"] == "pipeline+huffman"
     for r, s in zip(rows, again, strict=True):
         assert {k: v for k, v in r.items() if k != "model"} == {k: v for k, v in s.items() if k != "model"}
         assert all(np.array_equal(a, b) for a, b in zip(r["model"].weights, s["model"].weights, strict=True))
@@ -181,4 +227,7 @@ def test_compression_rows_are_deterministic_and_consistent():
             assert storage_bytes(r["model"], r["format"]) == r["bytes"]
     stages = {r["method"]: r for r in rows if r["method"].startswith("pipeline")}
     sparse_stage, final = stages["pipeline:connections"]["model"], stages["pipeline"]["model"]
+    coded = stages["pipeline+huffman"]
+    assert all(np.array_equal(a, b) for a, b in zip(coded["model"].weights, final.weights, strict=True))
+    assert coded["accuracy"] == stages["pipeline"]["accuracy"] and coded["bytes"] <= stages["pipeline"]["bytes"] + 8
     assert all((Wq[W == 0] == 0).all() for W, Wq in zip(sparse_stage.weights, final.weights, strict=True))

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from refimpl import l1_importance, prune_smallest, threshold
 
-from .compression_oracles import exact_l1, finite_arrays, round_half_even, smallest_by_sorting, tie_heavy_arrays
 from .oracles import frozen
+from .oracles_compression import exact_l1, finite_arrays, round_half_even, smallest_by_sorting, tie_heavy_arrays
 
 nonneg = st.floats(0.0, 1e300)
 

@@ -13,14 +13,14 @@ import refimpl
 from refimpl.interpret import format_importance_grid
 from refimpl.plots import PLOT_HINT, PlotsUnavailable, write_attribution_plots
 
-from ._interpret_oracles import hidden_preactivations, rows, small_mlps
-from .oracles import frozen
+from .oracles import dyadic_mlps, frozen
+from .oracles_interpret import hidden_preactivations, rows
 
 
 @pytest.mark.parametrize("method", ["integrated_gradients", "saliency", "gradient_x_input"])
 @given(st.data())
 def test_global_importance_is_the_mean_absolute_attribution(method, data):
-    mlp = data.draw(small_mlps(max_hidden=2))
+    mlp = data.draw(dyadic_mlps(max_hidden=2))
     X = data.draw(rows(mlp.sizes[0], 1, 4))
     predicted = [int(np.argmax(mlp.forward(x[None])[0])) for x in X]  # row by row: lowest index on ties
     per_row = {"integrated_gradients": lambda x, t: refimpl.integrated_gradients(mlp, x, None, t),
@@ -59,7 +59,7 @@ def test_importance_grid_layout():
 
 @given(st.data())
 def test_layer_summary_against_direct_counts(data):
-    mlp = data.draw(small_mlps(max_hidden=3))
+    mlp = data.draw(dyadic_mlps(max_hidden=3))
     X = data.draw(rows(mlp.sizes[0], 1, 5))
     summary = refimpl.layer_summary(mlp, frozen(X))
     json.dumps(summary)  # JSON-able

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 import refimpl
 
-from ._interpret_oracles import hidden_preactivations, rows, small_mlps
-from .oracles import frozen
+from .oracles import dyadic_mlps, frozen
+from .oracles_interpret import hidden_preactivations, rows
 
 H = 1e-4  # finite-difference step
 
@@ -39,7 +39,7 @@ def test_input_gradient_matches_central_differences_away_from_kinks(hidden, d, o
 
 @given(st.data())
 def test_gradient_of_an_affine_model_is_its_weight_column_exactly(data):
-    mlp = data.draw(small_mlps(max_hidden=0))
+    mlp = data.draw(dyadic_mlps(max_hidden=0))
     X = data.draw(rows(mlp.sizes[0]))
     for t in range(mlp.sizes[-1]):
         grad = refimpl.input_gradient(mlp, X, t)
@@ -51,7 +51,7 @@ def test_gradient_of_an_affine_model_is_its_weight_column_exactly(data):
 
 @given(st.data())
 def test_saliency_and_gradient_x_input_are_built_from_the_gradient(data):
-    mlp = data.draw(small_mlps(max_hidden=2))
+    mlp = data.draw(dyadic_mlps(max_hidden=2))
     X = data.draw(rows(mlp.sizes[0], 1, 4))
     targets = np.array(data.draw(st.lists(st.integers(0, mlp.sizes[-1] - 1), min_size=len(X), max_size=len(X))))
     grad = refimpl.input_gradient(mlp, X, targets)

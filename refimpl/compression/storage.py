@@ -9,6 +9,7 @@ Byte layout (all integers and floats little-endian; "packed" means :func:`pack_c
       "sparse"            index block | the nonzero entries as float32           | b_l as float32
       "quantized"         quant block over all n_l·n_{l+1} entries               | b_l as float32
       "sparse-quantized"  index block | quant block over the nonzero entries     | b_l as float32
+      "sparse-quantized-huffman"  as "sparse-quantized", with both symbol streams entropy-coded (below)
     index block  nnz: uint32 | r: uint8 (1..16) | m: uint32 | m symbols of r bits, packed
     quant block  bits: uint8 | β: float64 | lo: float64 | hi: float64 | the codes, packed in `bits` bits
 
@@ -20,12 +21,21 @@ the fewest bits (the smallest such r on a tie). r = 1 is a bitmask cut after the
 never longer than a 1-bit-per-weight mask (plus the 9-byte block head), and at low density it goes below it: a
 bitmask alone caps any ratio at 32× against float32.
 
+"sparse-quantized-huffman" (beyond the source document, as Deep Compression's last stage): the same index block
+and quant block heads, but the m index symbols and the nnz codes are each written as one
+:mod:`.huffman` block (a mode byte, then the symbols either packed in r or `bits` bits, or canonical-Huffman coded,
+whichever is shorter). Here the encoder picks the r in 1..16 whose index block is shortest once entropy-coded
+(the smallest r on a tie). The bytes end with a trailer, the CRC-32 (zlib's, uint32) of every byte before it, so
+that a corrupted entropy-coded stream, which may otherwise still parse, is refused. Lossless: it decodes to exactly
+the QuantizedModel "sparse-quantized" holds.
+
 Biases are always stored as float32, in every format, as the ratios in the demo count them.
 """
 
 from __future__ import annotations
 
 import struct
+import zlib
 
 import numpy as np
 
@@ -33,9 +43,10 @@ from ..spec.checks import as_float32, check_choice
 from ..spec.mlp import MLP
 from ..spec.quantization import Quantized
 from ..spec.quantized_model import QuantizedModel
+from .huffman import block_size, decode_block, encode_block
 from .packing import pack_codes, packed_size, unpack_codes
 
-FORMATS = ("float32", "float64", "sparse", "quantized", "sparse-quantized")
+FORMATS = ("float32", "float64", "sparse", "quantized", "sparse-quantized", "sparse-quantized-huffman")
 MAX_DECODED_WEIGHTS = 2 ** 26
 """The most weight entries :func:`decode` builds (512 MiB as float64, 250 times LeNet-300-100): a few sparse bytes
 may declare an all-zero matrix of any size, so the declared sizes, not the data's length, bound the allocation."""
@@ -44,6 +55,8 @@ _FLOAT_FORMATS = ("float32", "float64", "sparse")
 _HEAD = struct.Struct("<4sBH")
 _INDEX = struct.Struct("<IBI")
 _QUANT = struct.Struct("<Bddd")
+_CRC = struct.Struct("<I")
+_CHECKED_FORMATS = ("sparse-quantized-huffman",)  # the formats that end with a CRC-32 trailer
 
 
 def storage_bytes(model, format) -> int:
@@ -51,8 +64,8 @@ def storage_bytes(model, format) -> int:
 
     Parameters
     ----------
-    model : MLP for "float32", "float64", "sparse"; QuantizedModel (from :func:`quantize_model`) for "quantized"
-        and "sparse-quantized"
+    model : MLP for "float32", "float64", "sparse"; QuantizedModel (from :func:`quantize_model`) for "quantized",
+        "sparse-quantized" and "sparse-quantized-huffman"
     format : one of FORMATS (layout in the module docstring)
 
     Returns
@@ -99,7 +112,8 @@ def encode(model, format) -> bytes:
     for l, b in enumerate(model.biases):
         parts.append(_encode_weights(model, l, format))
         parts.append(as_float32(b, f"model.biases[{l}]").tobytes())
-    return b"".join(parts)
+    data = b"".join(parts)
+    return data + _CRC.pack(zlib.crc32(data)) if format in _CHECKED_FORMATS else data
 
 
 def _encode_weights(model, l: int, format: str) -> bytes:
@@ -116,11 +130,13 @@ def _encode_weights(model, l: int, format: str) -> bytes:
             raise ValueError(f"format 'quantized' needs every entry coded, but layer {l} of model has "
                              f"{int((~mask).sum())} uncoded (zero) entries; use format 'sparse-quantized'")
         return _encode_quant(q)
-    return _encode_index(mask) + _encode_quant(q)
+    huffman = format == "sparse-quantized-huffman"
+    return _encode_index(mask, huffman) + _encode_quant(q, huffman)
 
 
-def _encode_quant(q: Quantized) -> bytes:
-    return _QUANT.pack(q.bits, q.beta, q.lo, q.hi) + pack_codes(q.codes, q.bits)
+def _encode_quant(q: Quantized, huffman: bool = False) -> bytes:
+    codes = encode_block(q.codes, q.bits) if huffman else pack_codes(q.codes, q.bits)
+    return _QUANT.pack(q.bits, q.beta, q.lo, q.hi) + codes
 
 
 def _gaps(mask: np.ndarray) -> np.ndarray:
@@ -132,14 +148,23 @@ def _symbol_count(gaps: np.ndarray, r: int) -> int:
     return int(((gaps - 1) // (2 ** r - 1) + 1).sum())
 
 
-def _encode_index(mask: np.ndarray) -> bytes:
-    gaps = _gaps(mask)
-    r = min(range(1, 17), key=lambda r: r * _symbol_count(gaps, r))  # min() keeps the smallest r on a tie
+def _index_symbols(gaps: np.ndarray, r: int) -> np.ndarray:
     M = 2 ** r - 1
     escapes = (gaps - 1) // M
     symbols = np.zeros(int((escapes + 1).sum()), dtype=np.int64)
     symbols[np.cumsum(escapes + 1) - 1] = gaps - M * escapes
-    return _INDEX.pack(gaps.size, r, symbols.size) + pack_codes(symbols, r)
+    return symbols
+
+
+def _encode_index(mask: np.ndarray, huffman: bool = False) -> bytes:
+    gaps = _gaps(mask)
+    if huffman:  # min() keeps the smallest r on a tie
+        r = min(range(1, 17), key=lambda r: block_size(_index_symbols(gaps, r), r))
+    else:
+        r = min(range(1, 17), key=lambda r: r * _symbol_count(gaps, r))
+    symbols = _index_symbols(gaps, r)
+    stream = encode_block(symbols, r) if huffman else pack_codes(symbols, r)
+    return _INDEX.pack(gaps.size, r, symbols.size) + stream
 
 
 class _Reader:
@@ -176,7 +201,8 @@ def decode(data) -> MLP | QuantizedModel:
     TypeError
         ``data`` is not bytes-like.
     ValueError
-        Wrong magic, unknown format, truncated data, trailing bytes, an index block inconsistent with its layer,
+        Wrong magic, unknown format, truncated data, trailing bytes, a CRC-32 mismatch ("sparse-quantized-huffman"),
+        an index block or Huffman block inconsistent with its layer,
         sizes declaring more than ``MAX_DECODED_WEIGHTS`` weights (refused before any allocation), or values that
         do not make a valid model.
     """
@@ -193,6 +219,13 @@ def _decode(reader: _Reader) -> MLP | QuantizedModel:
     if magic != MAGIC or tag >= len(FORMATS):
         raise ValueError("bad magic or format tag")
     format = FORMATS[tag]
+    if format in _CHECKED_FORMATS:
+        if len(reader.data) < reader.at + _CRC.size:
+            raise ValueError("truncated: no CRC-32 trailer")
+        body, (crc,) = reader.data[:-_CRC.size], _CRC.unpack(reader.data[-_CRC.size:])
+        if zlib.crc32(body) != crc:
+            raise ValueError("CRC-32 mismatch: the bytes were corrupted or cut")
+        reader.data = body
     sizes = [int(s) for s in np.frombuffer(reader.take(4 * (n_layers + 1)), dtype="<u4")]
     weights = sum(m * n for m, n in zip(sizes[:-1], sizes[1:], strict=True))
     if weights > MAX_DECODED_WEIGHTS:
@@ -212,20 +245,24 @@ def _decode_weights(reader: _Reader, format: str, shape: tuple[int, int]):
     size = shape[0] * shape[1]
     if format in ("float32", "float64"):
         return reader.array("<f4" if format == "float32" else "<f8", size).reshape(shape)
-    mask = _decode_index(reader, size).reshape(shape) if format != "quantized" else np.ones(shape, dtype=bool)
+    huffman = format == "sparse-quantized-huffman"
+    mask = _decode_index(reader, size, huffman).reshape(shape) if format != "quantized" else np.ones(shape, bool)
     if format == "sparse":
         W = np.zeros(shape)
         W[mask] = reader.array("<f4", int(mask.sum()))
         return W
     bits, beta, lo, hi = reader.unpack(_QUANT)
-    return Quantized(reader.codes(bits, int(mask.sum())), lo, hi, bits, beta), mask
+    if huffman and not 1 <= bits <= 16:
+        raise ValueError(f"quant block has {bits} bits, expected 1..16")
+    codes = decode_block(reader.take, int(mask.sum()), bits) if huffman else reader.codes(bits, int(mask.sum()))
+    return Quantized(codes, lo, hi, bits, beta), mask
 
 
-def _decode_index(reader: _Reader, size: int) -> np.ndarray:
+def _decode_index(reader: _Reader, size: int, huffman: bool = False) -> np.ndarray:
     nnz, r, m = reader.unpack(_INDEX)
     if not 1 <= r <= 16:
         raise ValueError(f"index block has symbol width {r}, expected 1..16")
-    symbols = reader.codes(r, m).astype(np.int64)
+    symbols = (decode_block(reader.take, m, r) if huffman else reader.codes(r, m)).astype(np.int64)
     if int((symbols != 0).sum()) != nnz or (m and symbols[-1] == 0):
         raise ValueError("index block is inconsistent: its symbols do not describe its nonzero count")
     positions = (np.cumsum(np.where(symbols == 0, 2 ** r - 1, symbols)) - 1)[symbols != 0]

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..spec.checks import check_choice, check_int, check_real
+from .adapt import declared
 from .clauses import OPS as OP_NAMES
 from .clauses import tag
 from .compare import Tolerance
@@ -39,6 +40,8 @@ def _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, tim
             raise ValueError(f"the candidate must be given as MODULE:ATTR, got {candidate!r}")
     elif not callable(candidate) and not isinstance(candidate, Program):
         raise TypeError(f"candidate must be callable, 'module:attr' or a Program, got {type(candidate).__name__}")
+    if precision == "float64":  # the default: a candidate's own declaration (rc.adapt(fn, dtype="float32")) wins
+        precision = declared(candidate, "precision", precision)
     check_int(max_examples, "max_examples", lo=1)
     check_int(seed, "seed", lo=0)
     check_real(time_limit, "time_limit", lo=0.0, lo_open=True)
@@ -225,7 +228,7 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
         except (NoSuchExample, Unsatisfiable):
             found = None
     options = {"max_examples": max_examples, "seed": seed, "rtol": rtol, "atol": atol, "ties": ties,
-               "precision": precision, "subnormals": subnormals, "assume": describe(assume)}
+               "precision": tol.precision, "subnormals": tol.subnormals, "assume": describe(assume)}
     notes = tuple(dict.fromkeys(evaluate.allowed))[:20]
     counts = {"examples_run": state["run"], "declined": state["declined"], "shrink_calls": state["shrink"],
               "output": runner.output, "output_bytes": runner.output_bytes}
@@ -272,12 +275,12 @@ def judge_cases(op, candidate, cases, *, rtol=None, atol=None, ties="lowest-inde
     tol = _options(op, candidate, 1, 0, rtol, atol, ties, precision, time_limit, warmup, subnormals)
     spec = OPS[op]
     ref = candidate_import(candidate, target)
-    declared = precision != "float64" or subnormals != "preserve"
+    own_numerics = tol.precision != "float64" or tol.subnormals != "preserve"
     out = []
     with Runner(candidate, op, spec.args, time_limit, warmup) as runner:
         for case in cases:
             evaluation = _Evaluation(spec, runner, tol)
-            if case["expected"] is not None and not declared:
+            if case["expected"] is not None and not own_numerics:
                 evaluation.op = spec._replace(reference=lambda _, e=case["expected"]: e)
             result = evaluation(case["inputs"])
             out.append((case["id"], list(_failures(spec, case["inputs"], result.findings, result.expected,

@@ -9,6 +9,7 @@ bad calls per function is printed at the end of the run (``tests/conftest.py``).
 from __future__ import annotations
 
 import collections
+import re
 
 import numpy as np
 import pytest
@@ -34,7 +35,14 @@ def test_bad_input_raises_clear_error(entry, data):
         with pytest.raises((ValueError, TypeError)) as info:
             entry.call(**kwargs)
     named = entry.names.get(arg, arg)
-    assert named in str(info.value), f"{entry.name}({arg}={label}): message {str(info.value)!r} does not name {named!r}"
+    message = str(info.value)
+    assert names(message, named), f"{entry.name}({arg}={label}): message {message!r} does not name {named!r}"
+
+
+def names(message: str, argument: str) -> bool:
+    """Whether ``message`` names ``argument`` as a whole identifier: ``y`` is not named by "only", nor ``X`` by
+    ``X_train`` (an index or attribute after it, ``weights[0]`` or ``mlp.weights``, still counts)."""
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(argument)}(?![A-Za-z0-9_])", message) is not None
 
 
 def test_every_entry_spoils_something():
@@ -59,10 +67,21 @@ def test_subnormal_inputs_are_valid_even_under_seterr_raise(entry):
         entry.call(**kwargs)
 
 
-def test_corruptions_are_really_bad():
-    """Sanity of the corruption helpers themselves: NaN lands in the array, shapes change as labelled."""
-    data = st.data()
-    del data
+@given(data=st.data())
+def test_corruptions_are_really_bad(data):
+    """Sanity of the corruption helpers themselves: each does what its label says to a valid (3, 4) matrix."""
     good = np.ones((3, 4))
-    assert corrupt.matrix()[-1][1](good, None).shape == (0, 4)
-    assert corrupt.matrix()[-2][1](good, None).shape == (3, 5)
+    made = {label: make(good, data) for label, make in corrupt.matrix()}
+    for label, fill in (("NaN entry", np.isnan), ("+inf entry", np.isposinf), ("-inf entry", np.isneginf)):
+        assert made[label].shape == good.shape and np.count_nonzero(fill(made[label])) == 1, label
+    assert made["empty"].shape == (0, 4) and made["wrong inner dimension"].shape == (3, 5)
+    assert made["1-D"].shape == (12,) and made["3-D"].shape == (1, 3, 4) and np.ndim(made["0-d"]) == 0
+    assert made["None"] is None and isinstance(made["str"], str)
+    assert {made[k].dtype.kind for k in ("str array", "complex array", "bool array", "object array")} == set("UcbO")
+    assert (good == 1).all()  # the valid value itself is never modified
+
+
+def test_an_argument_is_named_only_as_a_whole_identifier():
+    assert names("y must hold integer labels", "y") and names("weights[0] must be 2-D", "weights")
+    assert not names("logits must be finite (no NaN or inf), only", "y")
+    assert not names("X_train must be 2-D", "X") and not names("beta_max", "beta")

@@ -7,9 +7,10 @@ framework does by default: TF's zero-forcing range, PyTorch's round half to even
 from __future__ import annotations
 
 import numpy as np
-from mutants import Mutant, _input_grad, _trace
 
 import refimpl
+
+from .mutants import Mutant, _input_grad, _trace
 
 # ---- attributions -------------------------------------------------------------------------------------------------
 

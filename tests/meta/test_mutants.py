@@ -3,18 +3,28 @@ reference passes every op; a tie-breaking variant passes under ties="any"."""
 
 import numpy as np
 import pytest
-from mutants import CATALOGUE, prune_ties_highest_index
 
-from refimpl.conformance import OPS, check, reference_candidate
+from refimpl.conformance import OPS, check, clauses_for, reference_candidate
+
+from .mutants import CATALOGUE, prune_ties_highest_index
+from .mutants_more import MORE
 
 # The mutants compute wrongly on purpose (float32 overflow, softmax without the max shift): their warnings are
 # part of the bugs being caught, not of the suite.
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 
-def test_catalogue_is_large_enough():
-    assert len(CATALOGUE) >= 15
-    assert len({m.name for m in CATALOGUE}) == len(CATALOGUE)
+def test_catalogue_covers_every_op_with_real_clauses():
+    """Each op of the registry has a known-wrong implementation, each expected clause exists (a typo would make a
+    mutant's expectation unmeetable), each mutant has its own name and its options are ones check accepts."""
+
+    everything = CATALOGUE + list(MORE)
+    assert len({m.name for m in everything}) == len(everything)
+    assert {m.op for m in everything} >= set(OPS), sorted(set(OPS) - {m.op for m in everything})
+    for m in everything:
+        own = {c.id for c in clauses_for(m.op)}  # the op's clauses and the common ones
+        assert m.clauses and m.clauses <= own, (m.name, sorted(m.clauses - own))
+        assert set(m.options) <= {"ties", "precision", "rtol", "atol", "time_limit", "subnormals", "assume"}, m.name
 
 
 @pytest.mark.parametrize("mutant", CATALOGUE, ids=[m.name for m in CATALOGUE])

@@ -2,10 +2,11 @@
 seed 0 (counted in the mutation score printed at the end of the run)."""
 
 import pytest
-from mutants_more import MORE
-from test_mutants import test_mutant_is_caught_with_expected_clause as caught
 
 from refimpl.conformance.clauses import clauses_for
+
+from .mutants_more import MORE
+from .test_mutants import test_mutant_is_caught_with_expected_clause as caught
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 

@@ -4,7 +4,7 @@
 - ``exact_l1``: Σ|w_i| summed as fractions and rounded once.
 - ``smallest_by_sorting``: the k entries a brute-force sort by (|w|, index) ranks first.
 - ``pack_reference``: the bit-packing layout built as one Python integer.
-- ``finite_arrays``/``tie_heavy_arrays``/``dyadic_mlps``: Hypothesis strategies.
+- ``finite_arrays``/``tie_heavy_arrays``: Hypothesis strategies (networks: ``oracles.dyadic_mlps``).
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-from refimpl import MLP
 
 U = 2.0 ** -53  # unit roundoff of float64
 
@@ -69,26 +67,6 @@ def tie_heavy_arrays(max_side=12):
                       elements=st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.25, -0.25, 3.0]))
 
 
-@st.composite
-def dyadic_mlps(draw, max_hidden=2, max_width=6, dead=True):
-    """Small MLPs whose weights and biases are multiples of 1/4 in [-2, 2]: float64 forward passes on multiples of
-    1/4 inputs are then exact (few significant bits, no rounding). ``dead=True``: some hidden neurons get all-zero
-    incoming columns; ``dead=False``: no weight is zero."""
-    n_hidden = draw(st.integers(1, max_hidden))
-    sizes = [draw(st.integers(1, 4))] + [draw(st.integers(0, max_width)) for _ in range(n_hidden)]
-    sizes.append(draw(st.integers(1, 3)))
-    quarter = st.integers(-8, 8).map(lambda k: k / 4)
-    weights, biases = [], []
-    for m, n in zip(sizes[:-1], sizes[1:], strict=True):
-        W = np.array(draw(st.lists(quarter, min_size=m * n, max_size=m * n))).reshape(m, n)
-        if not dead:
-            W[W == 0] = 0.25
-        if dead and len(weights) < len(sizes) - 2 and n:  # incoming matrices of hidden layers only
-            zero_cols = draw(st.lists(st.booleans(), min_size=n, max_size=n))
-            W[:, np.array(zero_cols, dtype=bool)] = 0.0
-        weights.append(W)
-        biases.append(np.array(draw(st.lists(quarter, min_size=n, max_size=n))))
-    return MLP(weights, biases)
 
 
 def dyadic_inputs(n_features: int, rows: int = 5, seed: int = 0) -> np.ndarray:

@@ -13,22 +13,7 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import strategies as st
 
-import refimpl
-
-QUARTERS = st.integers(-8, 8).map(lambda k: k / 4)  # dyadic: every float sum and product below stays exact
-
-
-@st.composite
-def small_mlps(draw, min_hidden=0, max_hidden=3, max_width=4, n_outputs=None, biases=True):
-    """An MLP with weights and biases in {-2, -1.75, ..., 2}, up to ``max_hidden`` hidden layers (width 0 allowed)."""
-    n_hidden = draw(st.integers(min_hidden, max_hidden))
-    d = draw(st.integers(1, 4))
-    outputs = n_outputs or draw(st.integers(1, 3))
-    sizes = [d] + [draw(st.integers(0 if max_width > 1 else 1, max_width)) for _ in range(n_hidden)] + [outputs]
-    weights = [np.array(draw(st.lists(QUARTERS, min_size=m * n, max_size=m * n))).reshape(m, n)
-               for m, n in zip(sizes, sizes[1:], strict=False)]
-    bs = [np.array(draw(st.lists(QUARTERS, min_size=n, max_size=n))) if biases else np.zeros(n) for n in sizes[1:]]
-    return refimpl.MLP(weights, bs)
+from .oracles import QUARTERS
 
 
 def rows(d, n_min=1, n_max=3):
