@@ -7,9 +7,10 @@ import math
 from fractions import Fraction
 
 import numpy as np
-import realistic as r
 
 import refimpl
+
+from . import realistic as r
 
 
 def threshold_blocked(w, eps):

@@ -2,7 +2,7 @@
 expected clause and every correct one conforms, at three seeds, with 200 examples each."""
 
 import pytest
-from realistic_correct import CORRECT, WRONG
+from .realistic_correct import CORRECT, WRONG
 
 from refimpl.conformance import check
 
