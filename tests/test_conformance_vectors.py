@@ -82,7 +82,7 @@ def _mutated(change):
 
 @pytest.mark.parametrize("text, match", [
     ("{not json", "not valid JSON"),
-    ("[" * 100000 + "]" * 100000, "not valid JSON|not a refimpl vectors file"),
+    ("[" * 100000 + "]" * 100000, "not valid JSON|not a refimpl vectors file|nested deeper"),
     (json.dumps({"format": "other"}), "not a refimpl vectors file"),
     (_mutated(lambda d: d["cases"][0]["inputs"]["w"]["hex"].__setitem__(0, "nan")), "not finite"),
     (_mutated(lambda d: d["cases"][0]["inputs"]["w"]["hex"].__setitem__(0, "zero")), "not a hex float"),

@@ -25,6 +25,7 @@ import numpy as np
 from .cases import boundary_cases
 from .clauses import OPS as OP_NAMES
 from .clauses import clauses_for
+from . import limits, safe_json
 from .ops import OPS
 
 FORMAT = "refimpl-vectors"
@@ -143,10 +144,7 @@ def _read_json(path: Path):
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ValueError(f"{path}: larger than {MAX_FILE_BYTES} bytes; not a refimpl vectors file")
     blob = path.read_bytes()
-    try:
-        return json.loads(blob.decode("utf-8")), blob
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ValueError(f"{path}: not valid JSON ({type(exc).__name__}: {str(exc)[:200]})") from None
+    return safe_json.loads(blob, str(path), max_bytes=MAX_FILE_BYTES, max_depth=16), blob
 
 
 def load(op: str, directory=None) -> list[dict]:
@@ -177,12 +175,14 @@ def load(op: str, directory=None) -> list[dict]:
         if sorted(case["inputs"]) != sorted(args):
             raise ValueError(f"{where}.inputs: expected exactly the arguments {list(args)}")
         inputs = {a: decode(case["inputs"][a], f"{where}.inputs.{a}") for a in args}
+        limits.check_work(op, inputs, f"{where}.inputs")  # before the reference allocates anything
         try:  # inputs the reference refuses (a broken shape chain...) are a broken file, not a candidate's failure
-            OPS[op].reference(inputs)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"{where}.inputs: not a valid input of {op}: {exc}") from None
-        out.append({"id": str(case.get("id", i)), "inputs": inputs,
-                    "expected": decode(case["expected"], f"{where}.expected")})
+            reference = OPS[op].reference(inputs)
+        except Exception as exc:  # noqa: BLE001 - whatever the malformed inputs make the reference raise
+            raise ValueError(f"{where}.inputs: not a valid input of {op}: {type(exc).__name__}: {exc}") from None
+        expected = decode(case["expected"], f"{where}.expected")
+        limits.check_like(expected, reference, f"{where}.expected")
+        out.append({"id": str(case.get("id", i)), "inputs": inputs, "expected": expected})
     return out
 
 
