@@ -111,3 +111,9 @@ def test_bad_arguments(kwargs, error, name):
     arguments = {"bits": 3, "epochs": 1, "lr": 0.1, "batch_size": 2, **kwargs}
     with pytest.raises(error, match=f"^{name}"):
         quantization_aware_finetune(mlp, X, y, **arguments)
+
+
+def test_divergence_is_a_clear_error():
+    mlp, X, y = problem()
+    with pytest.raises(ValueError, match="diverged"):
+        quantization_aware_finetune(mlp, X * 1e150, y, bits=3, epochs=50, lr=1e150, batch_size=7, momentum=0.9)

@@ -62,28 +62,41 @@ def quantization_aware_finetune(mlp, X, y, *, bits, epochs, lr, batch_size, mome
     rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     T = check_real(temperature, "temperature", lo=0.0, lo_open=True)
     lam = check_real(distill_weight, "distill_weight", lo=0.0, hi=1.0) if teacher is not None else 0.0
-    soft = None if teacher is None else _softmax(_teacher(teacher, mlp, X).forward(X) / T)
+    with np.errstate(under="ignore"):
+        soft = None if teacher is None else _softmax(_teacher(teacher, mlp, X).forward(X) / T)
     W, b = [w.copy() for w in mlp.weights], [c.copy() for c in mlp.biases]
     keep = [w != 0 for w in W]
     velocity = [np.zeros_like(p) for p in W + b]
-    for _ in range(epochs):
-        order = rng.permutation(X.shape[0])
-        for start in range(0, X.shape[0], batch_size):
-            rows = order[start:start + batch_size]
-            Q = quantize_model(MLP(W, b), bits).dequantize()
-            z = Q.forward(X[rows])
-            g_z = (1.0 - lam) * loss_gradient(z, y[rows])[1]
-            if lam:
-                g_z += lam * T * (_softmax(z / T) - soft[rows]) / rows.size
-            grads = backward(Q, X[rows], g_z)
-            for p, v, g, m in zip(W + b, velocity, list(grads.weights) + list(grads.biases), keep + [None] * len(b),
-                                  strict=True):
-                v *= momentum
-                v += g if m is None else np.where(m, g, 0.0)
-                p -= lr * v
-    return quantize_model(MLP(W, b), bits)
+    with np.errstate(under="ignore"), np.errstate(over="raise", invalid="raise"):
+        # underflow to a subnormal or 0 is correctly rounded, not an error; overflow is divergence
+        try:
+            for _ in range(epochs):
+                order = rng.permutation(X.shape[0])
+                for start in range(0, X.shape[0], batch_size):
+                    rows = order[start:start + batch_size]
+                    grads = _gradients(W, b, bits, X[rows], y[rows], loss_gradient, soft, T, lam, rows)
+                    for p, v, g, m in zip(W + b, velocity, grads, keep + [None] * len(b), strict=True):
+                        v *= momentum
+                        v += g if m is None else np.where(m, g, 0.0)
+                        p -= lr * v
+            return quantize_model(MLP(W, b), bits)
+        except (FloatingPointError, ValueError) as exc:
+            raise ValueError(f"quantization-aware fine-tuning diverged (lr={lr} too large for X and mlp): {exc}") \
+                from None
 
 
+def _gradients(W, b, bits, X, y, loss_gradient, soft, T, lam, rows) -> list[np.ndarray]:
+    """The straight-through gradients of one batch: those of the objective at the quantized weights."""
+    Q = quantize_model(MLP(W, b), bits).dequantize()
+    z = Q.forward(X)
+    g_z = (1.0 - lam) * loss_gradient(z, y)[1]
+    if lam:
+        g_z += lam * T * (_softmax(z / T) - soft[rows]) / rows.size
+    grads = backward(Q, X, g_z)
+    return list(grads.weights) + list(grads.biases)
+
+
+@np.errstate(under="ignore")
 def _softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max(axis=1, keepdims=True))  # the max shift: exp never overflows
     return e / e.sum(axis=1, keepdims=True)
