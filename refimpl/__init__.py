@@ -3,6 +3,8 @@
 The public names are listed in ``__all__``; each is documented where it is defined.
 """
 
+import importlib
+
 from .compression import (
     FLOOR_ULP_WINDOW,
     Quantized,
@@ -63,7 +65,5 @@ def __getattr__(name):
     # The conformance kit is imported on first use (refimpl.conformance, or `import refimpl.conformance`), so that
     # `import refimpl` loads the spec and the application only, never the checker.
     if name == "conformance":
-        import importlib
-
         return importlib.import_module(".conformance", __name__)
     raise AttributeError(f"module 'refimpl' has no attribute {name!r}")

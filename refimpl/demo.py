@@ -142,7 +142,7 @@ def _run_seeds(args) -> int:
 
 def _plots(directory: str, models: dict):
     """Write the heatmaps for the baseline and the pipeline's stages; say how to get them when matplotlib is absent."""
-    from .plots import PlotsUnavailable, write_attribution_plots
+    from .plots import PlotsUnavailable, write_attribution_plots  # noqa: PLC0415 - matplotlib is optional: the plots module loads only with --plots
 
     X_test, target = models.pop("_data")
     chosen = {"baseline": models.pop("baseline")}

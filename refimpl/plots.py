@@ -23,8 +23,8 @@ class PlotsUnavailable(ImportError):
 
 def _figure_class():
     try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - optional dependency, imported only when used
+        from matplotlib.figure import Figure  # noqa: PLC0415 - optional dependency, imported only when used
     except ImportError as exc:
         raise PlotsUnavailable(f"matplotlib is not installed: {PLOT_HINT}") from exc
     return Figure, FigureCanvasAgg

@@ -1,6 +1,7 @@
 """Hypothesis profiles: ``ci`` (default: deterministic, bounded) and ``thorough`` (HYPOTHESIS_PROFILE=thorough)."""
 
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -15,15 +16,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 @pytest.fixture(scope="session")
 def demo_baseline():
     """``refimpl.experiment.train_baseline(0)``, trained once for every test file that needs the demo model."""
-    from refimpl.experiment import train_baseline
-
+    from refimpl.experiment import train_baseline  # noqa: PLC0415 - imported only by the tests that use it
     return train_baseline(0)
 
 
 def pytest_terminal_summary(terminalreporter):
     """Print how many bad inputs the hardening suite tried per function (when it ran)."""
-    import sys
-
     module = sys.modules.get("tests.hardening.test_bad_inputs")
     tried = getattr(module, "TRIED", None)
     if tried:

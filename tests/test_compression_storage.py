@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refimpl import MLP, accuracy, prune_connections, quantize_model, storage_bytes, train
-from refimpl.compression.pipeline import compression_rows
+from refimpl.compression.pipeline import PIPELINE, compression_rows, prune_finetune_quantize
 from refimpl.compression.storage import FORMATS, decode, encode
 
 from .oracles import frozen
@@ -138,7 +139,6 @@ def test_huffman_format_is_never_much_longer_than_sparse_quantized(mlp, bits):
 
 
 def test_huffman_format_shrinks_the_demo_pipeline(demo_baseline):
-    from refimpl.compression.pipeline import PIPELINE, prune_finetune_quantize
     mlp, X_train, _, y_train, _ = demo_baseline
     qm = prune_finetune_quantize(mlp, X_train, y_train, seed=0, **PIPELINE)[2]
     data = encode(qm, "sparse-quantized-huffman")
@@ -164,7 +164,6 @@ def test_any_cut_of_the_huffman_format_is_refused(n):
 
 
 def test_a_valid_crc_over_an_inconsistent_block_is_still_refused():
-    import zlib
     body = bytearray(_CODED[:-4])
     # the first layer's index head: nnz (uint32) follows the header and the three sizes
     at = HEAD + 4 * 3

@@ -5,7 +5,9 @@ own contract (same seed, same report; a snippet reproduces its failure)."""
 
 import contextlib
 import io
+import json
 import re
+import signal
 import threading
 import time
 
@@ -245,8 +247,6 @@ def test_judge_one_input():
 
 
 def test_report_json_round_trips_through_json():
-    import json
-
     data = json.loads(check("threshold", ge_threshold, max_examples=30).dumps())
     assert data["passed"] is False and data["failures"][0]["clause"] == "threshold.strict"
     assert data["failures"][0]["inputs"]["eps"] == data["failures"][0]["inputs"]["eps"]
@@ -259,8 +259,6 @@ def test_reference_candidates_have_candidate_signatures():
 
 
 def test_timer_cannot_be_swallowed_and_the_alarm_handler_is_restored():
-    import signal
-
     def stubborn(w, eps):
         for _ in range(10 ** 9):
             try:

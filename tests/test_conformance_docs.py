@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from refimpl.cli import main
 from refimpl.conformance import CLAUSES
 from refimpl.conformance.vectors import PACKAGED
 
@@ -54,7 +55,5 @@ def test_c_reader(tmp_path):
 
 
 def test_clause_table_in_the_doc_is_the_registry(capsys):
-    from refimpl.cli import main
-
     assert main(["check", "--list"]) == 0
     assert capsys.readouterr().out in DOC

@@ -22,7 +22,7 @@ def test_torch_quantizer_rounds_ties_to_even():
 
 def test_captum_riemann_trapezoid_fails_linear_exact():
     pytest.importorskip("captum")
-    from refimpl.conformance.peers import captum_integrated_gradients
+    from refimpl.conformance.peers import captum_integrated_gradients  # noqa: PLC0415 - needs torch, imported after the skip
 
     report = check("integrated_gradients", captum_integrated_gradients("riemann_trapezoid"), max_examples=50)
     assert "ig.linear-exact" in {f.clause for f in report.failures}
@@ -34,7 +34,7 @@ def test_captum_riemann_trapezoid_fails_linear_exact():
 
 def test_captum_gausslegendre_float32_weights_show_on_a_linear_model():
     pytest.importorskip("captum")
-    from refimpl.conformance.peers import captum_integrated_gradients
+    from refimpl.conformance.peers import captum_integrated_gradients  # noqa: PLC0415 - needs torch, imported after the skip
 
     report = check("integrated_gradients", captum_integrated_gradients("gausslegendre"), max_examples=50)
     assert report.failures[0].clause == "ig.linear-exact"

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+import refimpl
+
 ROOT = Path(__file__).resolve().parents[1] / "refimpl"
 LAYERS = ("spec", "engines", "application", "top")
 TOP = ("refimpl.conformance", "refimpl.bench", "refimpl.cli", "refimpl.__main__")
@@ -109,6 +111,4 @@ def test_import_refimpl_loads_no_checker_and_no_hypothesis():
 
 
 def test_the_checker_is_reachable_as_an_attribute():
-    import refimpl
-
     assert refimpl.conformance.check("threshold", refimpl.threshold, max_examples=5).passed

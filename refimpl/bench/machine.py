@@ -32,7 +32,7 @@ def numpy_blas() -> str:
     except (TypeError, KeyError):  # NumPy < 1.25 has no mode="dicts"
         text = "unknown"
     try:
-        from threadpoolctl import threadpool_info
+        from threadpoolctl import threadpool_info  # noqa: PLC0415 - optional dependency, imported only when used
     except ImportError:
         return f"{text} (threadpoolctl not installed: thread count unknown)"
     pools = [f"{p['internal_api']} {p['version']} {p['num_threads']} threads" for p in threadpool_info()

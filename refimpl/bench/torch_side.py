@@ -61,7 +61,7 @@ def _input_gradient(torch, model, X, targets):
     return grad
 
 
-def measure_interpretability(torch, settings: dict, demo_path, outdir) -> dict:
+def measure_interpretability(torch, settings: dict, demo_path, outdir, ig_problems: dict) -> dict:
     mlp, X, targets = load_demo_problem(demo_path)
     model = torch_model(torch, mlp)
     X, targets = torch.from_numpy(X).requires_grad_(True), torch.from_numpy(targets)
@@ -69,23 +69,36 @@ def measure_interpretability(torch, settings: dict, demo_path, outdir) -> dict:
     out = {"input_gradient": seconds_per_call(grad, number=settings["grad_calls"], repeats=settings["repeats"])}
     save_arrays(outdir, "input_gradient_torch", [grad().numpy()])
     try:
-        from captum.attr import IntegratedGradients
+        from captum.attr import IntegratedGradients  # noqa: PLC0415 - optional dependency, imported only when used
     except ImportError:
-        return out | {"integrated_gradients": "not installed", "ig_max_abs_delta": "not installed"}
-    ig = partial(IntegratedGradients(model).attribute, X.detach(), target=targets, n_steps=50,
-                 method="gausslegendre", return_convergence_delta=True)
-    out["integrated_gradients"] = seconds_per_call(ig, number=1, repeats=settings["ig_repeats"])
-    attributions, delta = ig()
-    out["ig_max_abs_delta"] = float(delta.abs().max())
-    save_arrays(outdir, "integrated_gradients_torch", [attributions.detach().numpy()])
+        missing = {key: {"seconds": "not installed", "max_abs_delta": "not installed"} for key in ig_problems}
+        return out | {"integrated_gradients": "not installed", "ig_max_abs_delta": "not installed"} | missing
+    seconds, max_delta, attributions = _captum_ig(torch, IntegratedGradients, mlp, X.detach(), targets, settings)
+    out |= {"integrated_gradients": seconds, "ig_max_abs_delta": max_delta}
+    save_arrays(outdir, "integrated_gradients_torch", [attributions])
+    for key, path in ig_problems.items():
+        mlp, X, targets = load_demo_problem(path)
+        seconds, max_delta, attributions = _captum_ig(torch, IntegratedGradients, mlp, torch.from_numpy(X),
+                                                      torch.from_numpy(targets), settings)
+        out[key] = {"seconds": seconds, "max_abs_delta": max_delta}
+        save_arrays(outdir, f"{key}_torch", [attributions])
     return out
+
+
+def _captum_ig(torch, IntegratedGradients, mlp, X, targets, settings: dict):
+    """Captum IG gausslegendre n_steps=50 of ``mlp`` (float64): ``(seconds per call, max |delta|, attributions)``."""
+    ig = partial(IntegratedGradients(torch_model(torch, mlp)).attribute, X, target=targets, n_steps=50,
+                 method="gausslegendre", return_convergence_delta=True)
+    seconds = seconds_per_call(ig, number=1, repeats=settings["ig_repeats"])
+    attributions, delta = ig()
+    return seconds, float(delta.abs().max()), attributions.detach().numpy()
 
 
 def describe(torch) -> dict:
     """torch's version, thread count and BLAS (from ``torch.__config__.show()``), and Captum's version."""
     found = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
     try:
-        import captum
+        import captum  # noqa: PLC0415 - optional dependency, imported only when used
         captum_version = captum.__version__
     except ImportError:
         captum_version = "not installed"
@@ -96,11 +109,11 @@ def describe(torch) -> dict:
 def measure(config: dict) -> dict:
     """All PyTorch-side measurements for one round; ``{"error": ...}`` when torch cannot be imported."""
     try:
-        import torch
+        import torch  # noqa: PLC0415 - optional dependency, imported only when used
     except ImportError as exc:
         return {"error": f"not installed ({exc})"}
     settings, outdir = config["settings"], config["outdir"]
     if config.get("steps_only"):
         return measure_steps(torch, settings, outdir)
     return ({"machine": describe(torch)} | measure_steps(torch, settings, outdir)
-            | measure_interpretability(torch, settings, config["demo"], outdir))
+            | measure_interpretability(torch, settings, config["demo"], outdir, config["ig_problems"]))

@@ -13,9 +13,9 @@ import sys
 def main(argv: list[str]) -> int:
     side, config = argv[0], json.loads(argv[1])
     if side == "numpy":
-        from .numpy_side import measure
+        from .numpy_side import measure  # noqa: PLC0415 - each worker process imports only the side it measures
     elif side == "torch":
-        from .torch_side import measure
+        from .torch_side import measure  # noqa: PLC0415 - each worker process imports only the side it measures
     else:
         print(f"unknown side {side!r}: use numpy or torch", file=sys.stderr)
         return 2

@@ -112,8 +112,19 @@ def _importable(candidate) -> str | None:
 
 def _fork_unsafe() -> list[str]:
     """Loaded modules whose threads make a forked child deadlock (measured here: JAX 0.10's CPU client hangs in
-    the first call of a forked worker; torch 2.13 and TensorFlow 2.21 work after fork)."""
-    return [name for name in FORK_UNSAFE if name in sys.modules]
+    the first call of a forked worker; torch 2.13 and TensorFlow 2.21 work after fork). JAX counts only once its
+    client has started: importing it (TensorFlow and Keras 3 import it) starts no thread."""
+    return [name for name in FORK_UNSAFE if name in sys.modules and _started(name)]
+
+
+def _started(name: str) -> bool:
+    if name != "jax":
+        return True
+    try:
+        from jax._src import xla_bridge  # noqa: PLC0415 - already imported: jax is in sys.modules
+    except ImportError:
+        return True
+    return bool(getattr(xla_bridge, "_backends", True))  # a JAX without this private table: assume started
 
 
 class Runner:

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from refimpl import cli, save
+from refimpl import cli, save, train_command
 from refimpl.conformance import reference_candidate
 from refimpl.conformance.vectors import PACKAGED
 
@@ -185,7 +185,6 @@ def test_random_bad_option_values_exit_2(tmp_path_factory, data):
 def test_out_of_memory_is_a_one_line_error(tmp_path, capsys, monkeypatch):
     """--hidden 1000000000 asks for 477 GiB: NumPy's MemoryError becomes exit 2 (simulated: a real attempt could
     meet an overcommitting kernel and the OOM killer instead)."""
-    from refimpl import train_command
 
     def no_memory(sizes, seed):
         raise MemoryError("Unable to allocate 477. GiB for an array with shape (64, 1000000000)")

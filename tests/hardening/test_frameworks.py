@@ -12,15 +12,15 @@ from refimpl.conformance import check
 
 
 def torch_threshold(w, eps):
-    import torch
+    import torch  # noqa: PLC0415 - optional dependency, imported only when used
 
     t = torch.tensor(np.array(w))
     return torch.where(t.abs() > eps, t, torch.zeros_like(t)).numpy()
 
 
 def jax_threshold(w, eps):
-    import jax
-    import jax.numpy as jnp
+    import jax  # noqa: PLC0415 - optional dependency, imported only when used
+    import jax.numpy as jnp  # noqa: PLC0415 - optional dependency, imported only when used
 
     jax.config.update("jax_enable_x64", True)
     return np.asarray(jnp.where(jnp.abs(jnp.asarray(w)) > eps, jnp.asarray(w), 0.0))

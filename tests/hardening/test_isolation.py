@@ -63,7 +63,7 @@ def test_a_module_patching_the_reference_at_import_changes_nothing(tmp_path):
 def test_later_checks_in_the_same_process_see_the_real_reference():
     original = refimpl.threshold
     try:
-        from tests.hardening.hostile_candidates import patches_reference
+        from tests.hardening.hostile_candidates import patches_reference  # noqa: PLC0415 - the patch must happen inside the test, after the checker is loaded
 
         assert not check("threshold", patches_reference, max_examples=20).passed
         assert refimpl.threshold is original

@@ -7,6 +7,7 @@ import pytest
 from refimpl.conformance import OPS, check, clauses_for, reference_candidate
 
 from .mutants import CATALOGUE, prune_ties_highest_index
+from .mutants_more import MORE
 
 # The mutants compute wrongly on purpose (float32 overflow, softmax without the max shift): their warnings are
 # part of the bugs being caught, not of the suite.
@@ -16,7 +17,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_catalogue_covers_every_op_with_real_clauses():
     """Each op of the registry has a known-wrong implementation, each expected clause exists (a typo would make a
     mutant's expectation unmeetable), each mutant has its own name and its options are ones check accepts."""
-    from .mutants_more import MORE
 
     everything = CATALOGUE + list(MORE)
     assert len({m.name for m in everything}) == len(everything)
