@@ -5,8 +5,9 @@ inputs as ``check``), calls the candidate on each and records, per input, the re
 
     err = max_i |got_i - expected_i| / max(max_i |expected_i|, tiny)
 
-(for integrated gradients also the completeness error |sum_i got_i - (F(x) - F(b))| / max(|F(x) - F(b)|, tiny) of
-the worst row). It reports the distribution (max, median, 90th percentile) and the worst input, so a user learns
+(for integrated gradients also the completeness error |sum_i got_i - (F(x) - F(b))| / max(|F(x) - F(b)|,
+sum_i |IG_i|) of the worst row, IG the exact attributions: relative to the gap, or to the attributions' size
+where the gap is near 0). It reports the distribution (max, median, 90th percentile) and the worst input, so a user learns
 how accurate a sampled IG (Riemann, Gauss-Legendre, SHAP sampling) is, not only that it is not exact. Inputs the
 candidate declines (``Unsupported``) or fails on (raises, times out, wrong shape) are counted, not measured.
 """
@@ -83,14 +84,15 @@ def _value_error(got, expected) -> float:
     return float(np.abs(g - e).max() / max(float(np.abs(e).max()), TINY))
 
 
-def _completeness_error(inputs, got) -> float:
+def _completeness_error(inputs, got, expected) -> float:
     W, b, X, B, t = (inputs[k] for k in ("weights", "biases", "X", "baselines", "target"))
     rows = np.arange(X.shape[0])
     if X.shape[0] == 0:
         return 0.0
     gap = forward_trace(W, b, X)[-1][rows, t] - forward_trace(W, b, B)[-1][rows, t]
     miss = np.abs(np.asarray(got, dtype=np.float64).sum(axis=1) - gap)
-    return float((miss / np.maximum(np.abs(gap), TINY)).max())
+    scale = np.maximum(np.maximum(np.abs(gap), np.abs(np.asarray(expected)).sum(axis=1)), TINY)
+    return float((miss / scale).max())
 
 
 def measure(op, candidate, *, max_examples=200, seed=0, assume=None, time_limit=TIME_LIMIT,
@@ -144,7 +146,7 @@ def measure(op, candidate, *, max_examples=200, seed=0, assume=None, time_limit=
                 worst.update(inputs)
             values.append(err)
             if op == "integrated_gradients":
-                completeness.append(_completeness_error(inputs, outcome.value))
+                completeness.append(_completeness_error(inputs, outcome.value, expected))
             return False
 
         run_settings = settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
