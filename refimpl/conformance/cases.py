@@ -172,5 +172,8 @@ _CASES.update(cases_more.CASES)  # the ops of issue 13
 
 
 def boundary_cases(op: str) -> list[dict]:
-    """The fixed boundary cases of ``op`` (fresh arrays on every call)."""
-    return _CASES[op]()
+    """The fixed boundary cases of ``op`` (fresh arrays on every call): the small ones, then those at kernel sizes
+    (cases_kernel.py)."""
+    from . import cases_kernel  # noqa: PLC0415 - imports this module's helpers' users only
+
+    return _CASES[op]() + (cases_kernel.CASES[op]() if op in cases_kernel.CASES else [])

@@ -112,9 +112,16 @@ def document(op: str) -> dict:
     from .elementary import platform_independent  # noqa: PLC0415
 
     spec = OPS[op]
+    from .vectors_meta import extras  # noqa: PLC0415
+
+    cases = []
     with platform_independent():
-        cases = [{"id": f"{op}-{i}", "inputs": {a: encode(inputs[a]) for a in spec.args},
-                  "expected": encode(spec.reference(inputs))} for i, inputs in enumerate(boundary_cases(op))]
+        for i, inputs in enumerate(boundary_cases(op)):
+            expected = spec.reference(inputs)
+            more = {k: (encode(v) if k != "boundary" and k != "clauses" else v)
+                    for k, v in extras(op, inputs, expected).items()}
+            cases.append({"id": f"{op}-{i}", "inputs": {a: encode(inputs[a]) for a in spec.args},
+                          "expected": encode(expected), **more})
     return {"format": FORMAT, "spec_version": SPEC_VERSION, "op": op, "signature": list(spec.args),
             "clauses": {c.id: c.formula for c in clauses_for(op)}, "cases": cases}
 
