@@ -10,8 +10,8 @@ from refimpl.conformance import check
 
 def torch_l1_unstructured(w, sparsity):
     """torch.nn.utils.prune.l1_unstructured on a float32 parameter (amount = the fraction pruned)."""
-    import torch
-    from torch.nn.utils import prune
+    import torch  # noqa: PLC0415 - optional: the test is skipped without it
+    from torch.nn.utils import prune  # noqa: PLC0415
 
     module = torch.nn.Module()
     module.weight = torch.nn.Parameter(torch.tensor(np.asarray(w), dtype=torch.float32))
@@ -21,7 +21,7 @@ def torch_l1_unstructured(w, sparsity):
 
 
 def jax_threshold(w, eps):
-    import jax.numpy as jnp
+    import jax.numpy as jnp  # noqa: PLC0415 - optional: the test is skipped without it
 
     w32 = jnp.asarray(np.asarray(w, dtype=np.float32))
     return np.asarray(jnp.where(jnp.abs(w32) > jnp.float32(eps), w32, 0.0))

@@ -5,6 +5,7 @@ piecewise-constant integrand); a candidate scaled by (1 + d) has relative error 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -71,8 +72,6 @@ def test_measure_refuses_ops_without_real_values():
 
 
 def test_cli_measure_prints_the_distribution(tmp_path):
-    from pathlib import Path
-
     here = Path(__file__).resolve().parent
     result = subprocess.run([sys.executable, "-m", "refimpl", "check", "integrated_gradients",
                              "tests.test_conformance_measure:riemann_8", "--measure", "--max-examples", "20",

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 import refimpl
+from refimpl import minmax_normalize, near_integer_boundary
 from refimpl.cli import main
 from refimpl.conformance import OPS, judge, reference_candidate
+from refimpl.conformance.elementary import platform_independent
 from refimpl.conformance.vectors import PACKAGED, decode, encode, load, verify
 
 
@@ -49,8 +51,6 @@ def test_encoding_is_exact(value):
 def test_reference_passes_its_vectors_and_they_cover_cases(op):
     results = verify(op, reference_candidate(op))
     assert results and all(not failures for _, failures in results)
-    from refimpl.conformance.elementary import platform_independent
-
     for case in load(op):  # the stored expected values are refimpl's results today, exp and log correctly rounded
         with platform_independent():
             expected = refimpl.conformance.ops.OPS[op].reference(case["inputs"])
@@ -139,8 +139,6 @@ def test_cli_vectors_and_verify(tmp_path, capsys):
 
 
 def test_v2_cases_list_the_clauses_a_wrong_candidate_breaks_on_them():
-    import json
-
     data = json.loads((PACKAGED / "threshold.json").read_text())
     assert any(len(c["inputs"]["w"]["hex"]) == 257 for c in data["cases"])  # kernel sizes are there
     for case in data["cases"]:
@@ -152,10 +150,6 @@ def test_v2_cases_list_the_clauses_a_wrong_candidate_breaks_on_them():
 
 
 def test_v2_bounds_and_quantize_fields_are_what_the_checker_uses():
-    import json
-
-    from refimpl import minmax_normalize, near_integer_boundary
-
     for case in json.loads((PACKAGED / "minmax_normalize.json").read_text())["cases"]:
         expected = np.array([float.fromhex(h) for h in case["expected"]["hex"]])
         bound = np.array([float.fromhex(h) for h in case["bound"]["hex"]])
@@ -163,7 +157,7 @@ def test_v2_bounds_and_quantize_fields_are_what_the_checker_uses():
         assert bound.shape == expected.shape and (bound >= 0).all()
         inner = (w != w.min()) & (w != w.max())  # endpoints are exact: the bound applies to the others
         got = np.where(inner, expected + bound / 2, expected)  # inside the window (half: rounding of the sum)
-        assert judge("minmax_normalize", lambda w: got.reshape(np.shape(w)), w=w.reshape(
+        assert judge("minmax_normalize", lambda w, got=got: got.reshape(np.shape(w)), w=w.reshape(
             case["inputs"]["w"]["shape"])) == []
     for case in json.loads((PACKAGED / "quantize.json").read_text())["cases"]:
         w = np.array([float.fromhex(h) for h in case["inputs"]["w"]["hex"]])

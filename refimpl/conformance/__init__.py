@@ -1,7 +1,8 @@
 """Conformance kit: check another implementation against refimpl, clause by clause.
 
 ``check(op, candidate)`` returns a :class:`Report`; ``assert_conforms`` raises ``AssertionError`` with it;
-``judge`` runs one input; ``measure`` gives an approximate candidate's error distribution. Every candidate runs in a worker process (``runner.py``); ``Program`` names one that is
+``judge`` runs one input; ``measure`` gives an approximate candidate's error distribution. Every candidate runs
+in a worker process (``runner.py``); ``Program`` names one that is
 an executable speaking the candidate protocol (``protocol.py``). The clauses are listed in :data:`CLAUSES`
 (``refimpl check --list``); the golden vectors are written by ``refimpl vectors`` and read by ``refimpl verify``
 (see docs/conformance.md).

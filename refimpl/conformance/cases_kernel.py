@@ -45,7 +45,8 @@ def prune_smallest():
 
 
 def minmax_normalize():
-    return [{"w": _filled(n, [0.25, 1.5, -0.75, 3.0], [-2.0, 4.0, 5e-324]) + 1000.0 * (n == 129)} for n in (17, 65, 129)]
+    return [{"w": _filled(n, [0.25, 1.5, -0.75, 3.0], [-2.0, 4.0, 5e-324]) + 1000.0 * (n == 129)}
+            for n in (17, 65, 129)]  # the last one far from zero
 
 
 def floor_quantize():

@@ -7,9 +7,10 @@ inputs as ``check``), calls the candidate on each and records, per input, the re
 
 (for integrated gradients also the completeness error |sum_i got_i - (F(x) - F(b))| / max(|F(x) - F(b)|,
 sum_i |IG_i|) of the worst row, IG the exact attributions: relative to the gap, or to the attributions' size
-where the gap is near 0). It reports the distribution (max, median, 90th percentile) and the worst input, so a user learns
-how accurate a sampled IG (Riemann, Gauss-Legendre, SHAP sampling) is, not only that it is not exact. Inputs the
-candidate declines (``Unsupported``) or fails on (raises, times out, wrong shape) are counted, not measured.
+where the gap is near 0). It reports the distribution (max, median, 90th percentile) and the worst input, so a
+user learns how accurate a sampled IG (Riemann, Gauss-Legendre, SHAP sampling) is, not only that it is not exact.
+Inputs the candidate declines (``Unsupported``) or fails on (raises, times out, wrong shape) are counted, not
+measured.
 """
 
 from __future__ import annotations
