@@ -2,7 +2,7 @@
 a user would expect — a verdict naming a clause, or a one-line error — and nothing of the candidate left behind.
 
 Most cases run ``refimpl check`` as a separate process with a deadline, because the failure they guard against is a
-checker that hangs, dies or exits 0 on its own; the time limits are short (0.3 s) to keep the suite quick.
+checker that hangs, dies or exits 0 on its own; the time limits are short (0.4-0.5 s) to keep the suite quick.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from refimpl.conformance import Unsupported, check
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = "tests.hardening.hostile_candidates"
-FAST = ["--time-limit", "0.3", "--warmup", "0", "--max-examples", "20"]
+FAST = ["--time-limit", "0.5", "--warmup", "0", "--max-examples", "20"]
 
 
 def cli(*argv, cwd=ROOT, timeout=60, env=None):
@@ -212,3 +212,32 @@ def test_text_from_the_candidate_cannot_drive_the_terminal():
     report = check("threshold", clears_screen, max_examples=5)
     text = str(report) + report.dumps()
     assert "\x1b" not in text and "\u202e" not in text and "\\x1b[2J" in report.failures[0].message
+
+
+def _slow_first_call_per_shape():
+    seen = set()  # lives in the worker process, which is reused across calls
+
+    def candidate(w, eps):
+        if np.shape(w) not in seen:
+            seen.add(np.shape(w))
+            time.sleep(0.6)  # a framework compiling for a new shape
+        return np.where(np.abs(w) > eps, w, 0.0)
+    return candidate
+
+
+def test_the_warmup_allowance_covers_the_first_call_of_each_shape_only():
+    assert check("threshold", _slow_first_call_per_shape(), max_examples=8, time_limit=0.4, warmup=1.0).passed
+    cold = check("threshold", _slow_first_call_per_shape(), max_examples=8, time_limit=0.4, warmup=0.0)
+    assert [f.clause for f in cold.failures] == ["common.time-limit"]
+
+
+def test_a_worker_that_dies_is_restarted_and_the_search_goes_on():
+    def dies_on_long_inputs(w, eps):
+        if np.size(w) >= 5:
+            os._exit(3)
+        return np.where(np.abs(w) > eps, w, 0.0)
+
+    report = check("threshold", dies_on_long_inputs, max_examples=100)
+    [failure] = report.failures
+    assert failure.clause == "common.returns" and "exited with status 3" in failure.message
+    assert report.examples_run > 4 and failure.inputs["w"].size >= 5  # shrinking called restarted workers
