@@ -219,7 +219,7 @@ class Runner:
 
     @property
     def output(self) -> str:
-        """What the candidate wrote to stdout/stderr (the last ``OUTPUT_KEPT`` bytes of each worker started)."""
+        """What the candidate wrote to stdout/stderr (the first and last bytes of each worker started: ``process.OUTPUT_HEAD``, ``OUTPUT_TAIL``)."""
         return "".join(text for _, text in self._outputs)
 
     @property

@@ -45,6 +45,13 @@ def clauses(report) -> list[str]:
     return [f["clause"] for f in report["failures"]]
 
 
+def checked_here(name, op="threshold"):
+    """``check(op, "hostile:NAME")`` in this process (the candidate is imported in the worker): the report as JSON
+    data, through ``Report.dumps`` (which must give valid JSON)."""
+    report = check(op, f"{HOSTILE}:{name}", time_limit=0.5, warmup=0.0, max_examples=20)
+    return (0 if report.passed else 1), json.loads(report.dumps()), ""
+
+
 # --- the reference cannot be patched --------------------------------------------------------------------------------
 
 def test_a_candidate_rebinding_refimpl_threshold_is_still_judged_by_the_reference():
@@ -77,7 +84,7 @@ def test_later_checks_in_the_same_process_see_the_real_reference():
 @pytest.mark.parametrize("name", ["long_c_call", "ignores_alarm", "sleepy_sequence"])
 def test_whatever_the_candidate_does_the_time_limit_holds(name):
     start = time.monotonic()
-    code, report, _ = checked(name)
+    code, report, _ = checked_here(name)
     assert code == 1 and clauses(report) == ["common.time-limit"]
     assert time.monotonic() - start < 30
 
@@ -86,7 +93,7 @@ def test_whatever_the_candidate_does_the_time_limit_holds(name):
                                                 ("sleepy_repr", "threshold", {"common.type"})])
 def test_results_whose_methods_sleep_are_judged_within_the_limit(name, op, expected):
     """The conversion runs in the worker under the limit; the report never calls the result's methods."""
-    code, report, _ = checked(name, op=op)
+    code, report, _ = checked_here(name, op=op)
     assert code == 1 and set(clauses(report)) <= expected and clauses(report)
     assert "?" not in json.dumps(report["failures"][0]["got"])  # its __repr__ was never called
 
@@ -116,7 +123,7 @@ def test_os_exit_zero_in_the_candidate_is_a_failure_not_a_silent_exit_zero():
 
 
 def test_a_segfault_is_common_returns_with_the_signal():
-    code, report, _ = checked("segfaults")
+    code, report, _ = checked_here("segfaults")
     assert code == 1 and clauses(report) == ["common.returns"]
     message = report["failures"][0]["message"]
     assert "SIGSEGV" in message and "Segmentation fault" in message  # the signal, and the tail of its stderr
@@ -184,7 +191,7 @@ def test_candidate_output_never_corrupts_json(command):
 
 @pytest.mark.parametrize("name", ["complex_result", "huge_result"])
 def test_json_is_valid_and_bounded_for_any_result(name):
-    code, report, _ = checked(name)
+    code, report, _ = checked_here(name)
     assert code == 1 and clauses(report)
     assert len(json.dumps(report)) < 50_000
 
