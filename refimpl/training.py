@@ -82,19 +82,27 @@ def train(mlp, X, y, *, loss, lr, epochs, batch_size=None, momentum=0.0, seed=0,
     # Arrays reused by every step, one set per batch size (the last minibatch may be smaller).
     workspaces = {rows: Workspace(mlp.sizes, rows) for rows in {full_rows, n % full_rows or full_rows}}
 
+    shuffled = batch_size < n
+    # Each epoch's shuffled copy is gathered into the same two buffers (a fresh copy per epoch costs page faults),
+    # so every batch is a fixed, contiguous view of them, made once.
+    epoch_data, epoch_targets = (np.empty_like(data), np.empty_like(targets)) if shuffled else (data, targets)
+    batches = [(epoch_data[start:start + batch_size], epoch_targets[:, start:start + batch_size],
+                workspaces[min(batch_size, n - start)]) for start in range(0, n, batch_size)]
+    plain = keep is None and velocity is None
+
     @refuses_overflow("training diverged (lr too large for X and the weights of mlp): the weights")
     def run_epochs():
         for epoch in range(epochs):
-            if batch_size < n:  # one gather per epoch; the batches are then contiguous slices
+            if shuffled:
                 order = rng.permutation(n)
-                epoch_data, epoch_targets = data[order], targets[:, order]
-            else:
-                epoch_data, epoch_targets = data, targets
-            for start in range(0, n, batch_size):
-                rows = slice(start, start + batch_size)
-                a0 = epoch_data[rows]
-                sgd_step(params.layers, G, workspaces[a0.shape[0]], a0, epoch_targets[:, rows], loss_gradient, lr)
-                _update(params.flat, grad, keep, velocity, momentum)
+                np.take(data, order, axis=0, out=epoch_data, mode="clip")  # "clip": indices are in range, no copy
+                np.take(targets, order, axis=1, out=epoch_targets, mode="clip")
+            for a0, targets_batch, work in batches:
+                sgd_step(params.layers, G, work, a0, targets_batch, loss_gradient, lr)
+                if plain:
+                    params.flat -= grad
+                else:
+                    _update(params.flat, grad, keep, velocity, momentum)
             if progress and ((epoch + 1) % every == 0 or epoch + 1 == epochs):
                 print(f"epoch {epoch + 1}/{epochs} loss {_training_loss(params, X, y, loss):.6f}", file=sys.stderr,
                       flush=True)

@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 
 from refimpl.bench import report, runner
 from refimpl.bench.command import format_result
-from refimpl.bench.workloads import STEP_PROBLEMS
+from refimpl.bench.workloads import IG_PROBLEMS, STEP_PROBLEMS
 from refimpl.cli import main
 
-# Per size: vs torch, vs torch with one thread per side, vs the GEMM floor; then grads, IG time, IG delta, check, RSS.
-N_ROWS = 3 * len(STEP_PROBLEMS) + 5
+# per step problem: the step, one thread, GEMMs alone, whole epochs, whole epochs one thread; then gradients, demo IG
+# and its delta, per IG problem its time and delta (and the 784-input one its memory), the checker, the demo's memory
+N_ROWS = 5 * len(STEP_PROBLEMS) + 5 + 2 * len(IG_PROBLEMS) + 1
 ROW_KEYS = {"measurement", "unit", "refimpl", "compared_with", "peer", "ratio", "ratio_range", "goal", "goal_on",
             "met", "max_abs_difference"}
 
@@ -38,7 +39,7 @@ def test_quick_run_has_every_row(quick_result):
     assert all(set(row) == ROW_KEYS for row in rows)
     assert rows[0]["measurement"].startswith("train step 64-128-10, batch 64")
     assert rows[1]["measurement"] == "  the same, one thread per side"
-    assert rows[3]["measurement"].startswith("train step 784-300-100-10, batch 128")
+    assert rows[5]["measurement"].startswith("train step 784-300-100-10, batch 128")
     assert quick_result["mode"] == "quick" and quick_result["rounds"] == 1
 
 
@@ -49,14 +50,14 @@ def test_quick_run_measures_every_refimpl_side(quick_result):
         assert isinstance(row["refimpl"], (int, float)) and row["refimpl"] >= 0, row
     assert memory["refimpl"] == "skipped (--quick)"
     floors = [row for row in timed if row["compared_with"] == "NumPy GEMM floor"]
-    assert len(floors) == len(STEP_PROBLEMS) and all(row["peer"] > 0 for row in floors)
+    assert len(floors) == 2 * len(STEP_PROBLEMS) and all(row["peer"] > 0 for row in floors)  # alone, whole epochs
 
 
 def test_without_torch_the_torch_cells_say_so(quick_result):
     torch_rows = [row for row in quick_result["rows"] if row["compared_with"] in
                   ("torch eager", "torch eager, one thread", "torch autograd", "Captum IG gausslegendre n=50",
                    "Captum's max |delta|")]
-    assert len(torch_rows) == 2 * len(STEP_PROBLEMS) + 3
+    assert len(torch_rows) == 2 * len(STEP_PROBLEMS) + 3 + 2 * len(IG_PROBLEMS)
     for row in torch_rows:
         assert row["peer"] == "skipped (--no-torch)" and row["ratio"] is None and row["met"] is None
 
@@ -150,7 +151,7 @@ def test_explicit_threads_time_the_steps_once():
     with redirect_stdout(out):
         assert main(["bench", "--quick", "--no-torch", "--threads", "1", "--json", "--quiet"]) == 0
     result = json.loads(out.getvalue())
-    assert result["threads"] == 1 and len(result["rows"]) == N_ROWS - len(STEP_PROBLEMS)
+    assert result["threads"] == 1 and len(result["rows"]) == N_ROWS - 2 * len(STEP_PROBLEMS)  # no one-thread rows
     assert not any("one thread" in row["measurement"] for row in result["rows"])
 
 

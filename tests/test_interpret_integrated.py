@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import refimpl
-from refimpl.engines.exactline import Pieces, _split
+from refimpl.engines.exact_ig import _split_points
 from refimpl.spec import integrated as readable
 from refimpl.spec.integrated import METHODS, quadrature_rule
 
@@ -315,22 +315,19 @@ def test_linear_pieces_bad_arguments():
 def test_split_tolerates_breakpoints_that_round_together():
     # a piece one ulp wide: crossings at τ = 0.3 and 0.6 round to its two ends, leaving zero-width pieces
     lo, hi = 1.0, np.nextafter(1.0, 2.0)
-    z_start, z_stop = np.array([[0.3, 0.6, 1.0]]), np.array([[-0.7, -0.4, 1.0]])
-    split = _split(Pieces(np.array([0]), np.array([lo]), np.array([hi]), [], z_start, z_stop))
-    assert len(split.row) == 3 and split.start[0] == lo and split.stop[-1] == hi
-    np.testing.assert_array_equal(split.start[1:], split.stop[:-1])  # contiguous
-    assert (split.stop >= split.start).all() and (split.stop - split.start).sum() == hi - lo
-    assert (split.stop - split.start == 0).any()  # a zero-width piece was made, and is harmless
-    assert split.z_stop[0, 0] == 0 and split.z_start[2, 1] == 0  # each unit exactly 0 at its own crossing
-
+    Z = np.array([[0.3, 0.6, 1.0], [-0.7, -0.4, 1.0]])
+    alpha, row, Z_new, parent = _split_points(np.array([lo, hi]), np.array([0, 0]), Z)
+    assert len(alpha) == 4 and alpha[0] == lo and alpha[-1] == hi and (np.diff(alpha) >= 0).all()
+    assert (np.diff(alpha) == 0).any()  # a zero-width piece was made, and is harmless
+    assert (row == 0).all() and (parent == 0).all()
+    assert Z_new[1, 0] == 0 and Z_new[2, 1] == 0  # each unit exactly 0 at its own crossing
 
 
 @pytest.mark.parametrize("s, e", [(1.0, -1e-17), (5e-324, -1e300)])  # τ = s/(s − e) rounds to 1, then to 0
 def test_a_crossing_that_rounds_onto_an_end_does_not_split(s, e):
-    z_start, z_stop = np.array([[s, 1.0]]), np.array([[e, 1.0]])
-    engine = _split(Pieces(np.array([0]), np.array([0.25]), np.array([0.5]), [], z_start, z_stop))
-    assert len(engine.row) == 1 and engine.start[0] == 0.25 and engine.stop[0] == 0.5
-    spec = readable.split(readable.Piece(0.25, 0.5, (), z_start[0], z_stop[0]))
+    alpha, _, _, _ = _split_points(np.array([0.25, 0.5]), np.array([0, 0]), np.array([[s, 1.0], [e, 1.0]]))
+    np.testing.assert_array_equal(alpha, [0.25, 0.5])
+    spec = readable.split(readable.Piece(0.25, 0.5, (), np.array([s, 1.0]), np.array([e, 1.0])))
     assert [(p.lo, p.hi) for p in spec] == [(0.25, 0.5)]
 
 # --- the batched engine against the readable form, at sizes beyond the exact-arithmetic oracle's reach ----------

@@ -20,13 +20,12 @@ import tempfile
 from pathlib import Path
 
 from ..datasets import task_data
-from ..experiment import DEMO_HIDDEN, train_baseline
+from ..experiment import DEMO_HIDDEN, DEMO_TRAINING, train_baseline
 from ..spec.checks import check_int
 from ..spec.mlp import MLP
+from ..training import train
 from . import machine, report, runner
-from .workloads import SETTINGS, save_demo_problem
-
-QUICK_ROWS = 20  # digits explained in --quick mode, by an untrained demo-shaped model (a smoke test, not a figure)
+from .workloads import IG_PROBLEMS, QUICK_ROWS, RANDOM_IG_ROWS, SETTINGS, random_ig_problem, save_demo_problem
 
 
 def add_arguments(parser, name: str) -> None:
@@ -51,6 +50,23 @@ def _demo_problem(quick: bool, path) -> int:
     return X_test.shape[0]
 
 
+def _ig_problems(quick: bool, outdir) -> dict[str, str]:
+    """Write the models and inputs of ``IG_PROBLEMS`` (trained on the digits or random); return their paths by key.
+    ``--quick`` uses untrained models and a few rows."""
+    X_train, X_test, y_train, _, loss, _ = task_data("digits", 0)
+    paths = {}
+    for key, _, hidden, inputs, _ in IG_PROBLEMS:
+        if inputs == "random":
+            mlp, X = random_ig_problem(QUICK_ROWS if quick else RANDOM_IG_ROWS)
+        else:
+            mlp, X = MLP.init([X_train.shape[1], *hidden, 10], 0), X_test[:QUICK_ROWS] if quick else X_test
+            if not quick:
+                mlp = train(mlp, X_train, y_train, loss=loss, seed=0, **DEMO_TRAINING)
+        paths[key] = str(Path(outdir) / f"{key}.npz")
+        save_demo_problem(paths[key], mlp, X)
+    return paths
+
+
 def _torch_status(no_torch: bool) -> str | None:
     """None when the torch side should run, else why it does not."""
     if no_torch:
@@ -71,7 +87,7 @@ def collect(quick: bool, rounds: int | None, no_torch: bool, threads: int | None
         demo = Path(outdir) / "demo.npz"
         n_explained = _demo_problem(quick, demo)
         config = {"settings": settings, "demo": str(demo), "outdir": outdir if len(sides) > 1 else None,
-                  "threads": threads}
+                  "threads": threads, "ig_problems": _ig_problems(quick, outdir)}
         configs = {"": config}
         if threads is None:  # the training steps again with one thread per side, in the same rounds
             configs[report.ONE_THREAD] = config | {"threads": 1, "outdir": None, "steps_only": True}

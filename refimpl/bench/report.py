@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .runner import is_number, median_over_rounds
-from .workloads import STEP_GOALS, STEP_PROBLEMS, label, load_arrays
+from .workloads import FLOOR_GOAL, IG_PROBLEMS, STEP_GOALS, STEP_PROBLEMS, label, load_arrays
 
 RATIO_MEANING = "ratio = compared ÷ refimpl (above 1: refimpl is faster, or its |delta| smaller)"
 ONE_THREAD = "@1thread"  # suffix of the sides' results timed with one BLAS/OpenMP thread each
@@ -57,8 +57,14 @@ def row_specs(n_explained: int, one_thread: bool = False) -> list[tuple]:
         if one_thread:
             specs.append(("  the same, one thread per side", "s", "numpy" + ONE_THREAD, step,
                           "torch eager, one thread", "torch" + ONE_THREAD, step, goal, "ratio", None))
-        specs.append(("  the same step's GEMMs alone", "s", "numpy", step, "NumPy GEMM floor", "numpy",
-                      ("gemm_floor", label(sizes)), None, "ratio", None))
+        floor, epoch = ("gemm_floor", label(sizes)), ("epoch_step", label(sizes))
+        specs.append(("  the same step's GEMMs alone", "s", "numpy", step, "NumPy GEMM floor", "numpy", floor, None,
+                      "ratio", None))
+        specs.append(("  a step of whole epochs of train (shuffle incl.)", "s", "numpy", epoch, "NumPy GEMM floor",
+                      "numpy", floor, FLOOR_GOAL, "ratio", None))
+        if one_thread:
+            specs.append(("  the same, one thread", "s", "numpy" + ONE_THREAD, epoch, "NumPy GEMM floor, one thread",
+                          "numpy" + ONE_THREAD, floor, FLOOR_GOAL, "ratio", None))
     digits = f"demo model, {n_explained} digits"
     return specs + [
         (f"input gradients, {digits}", "s", "numpy", ("input_gradient",), "torch autograd", "torch",
@@ -67,9 +73,25 @@ def row_specs(n_explained: int, one_thread: bool = False) -> list[tuple]:
          ("integrated_gradients",), 1.0, "ratio", "integrated_gradients"),
         ("  max |delta| of those IG", "abs", "numpy", ("ig_max_abs_delta",), "Captum's max |delta|", "torch",
          ("ig_max_abs_delta",), 1e6, "ratio", None),
-        ("check threshold: examples per second", "per_s", "numpy", ("check_examples_per_second",), None, None, None,
-         200.0, "value", None),
+        *_ig_problem_specs(n_explained),
+        ("check threshold (candidate in a worker process): examples per second", "per_s", "numpy",
+         ("check_examples_per_second",), None, None, None, 300.0, "value", None),
     ]
+
+
+def _ig_problem_specs(n_explained: int) -> list[tuple]:
+    """Rows of the exact IG beyond one hidden layer: time against Captum, max |delta|, and the memory peak of the
+    784-300-100-10 problem."""
+    specs = []
+    for key, description, _, inputs, goal in IG_PROBLEMS:
+        specs += [(f"exact IG, {description}, {n_explained} rows", "s", "numpy", (key, "seconds"),
+                   "Captum IG gausslegendre n=50", "torch", (key, "seconds"), goal, "ratio", key),
+                  ("  max |delta| of those IG", "abs", "numpy", (key, "max_abs_delta"), "Captum's max |delta|",
+                   "torch", (key, "max_abs_delta"), None, "ratio", None)]
+        if inputs == "random":
+            specs.append(("  peak memory of one such call (tracemalloc)", "bytes", "numpy", (key, "peak_bytes"), None,
+                          None, None, None, "ratio", None))
+    return specs
 
 
 def build_rows(raw: dict, torch_status: str, differences: dict, memory, n_explained: int) -> list[dict]:
@@ -95,7 +117,8 @@ def build_rows(raw: dict, torch_status: str, differences: dict, memory, n_explai
 def differences(outdir) -> dict:
     """Largest |refimpl − peer| over the outputs both sides saved (parameters after the same steps, gradients,
     attributions): evidence that the timed code computes the same thing on both sides."""
-    names = [f"step_{label(sizes)}" for sizes, _ in STEP_PROBLEMS] + ["input_gradient", "integrated_gradients"]
+    names = ([f"step_{label(sizes)}" for sizes, _ in STEP_PROBLEMS] + ["input_gradient", "integrated_gradients"]
+             + [key for key, *_ in IG_PROBLEMS])
     out = {}
     for name in names:
         ours, theirs = load_arrays(outdir, f"{name}_refimpl"), load_arrays(outdir, f"{name}_torch")

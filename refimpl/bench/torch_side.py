@@ -61,7 +61,7 @@ def _input_gradient(torch, model, X, targets):
     return grad
 
 
-def measure_interpretability(torch, settings: dict, demo_path, outdir) -> dict:
+def measure_interpretability(torch, settings: dict, demo_path, outdir, ig_problems: dict) -> dict:
     mlp, X, targets = load_demo_problem(demo_path)
     model = torch_model(torch, mlp)
     X, targets = torch.from_numpy(X).requires_grad_(True), torch.from_numpy(targets)
@@ -71,14 +71,27 @@ def measure_interpretability(torch, settings: dict, demo_path, outdir) -> dict:
     try:
         from captum.attr import IntegratedGradients  # noqa: PLC0415 - optional dependency, imported only when used
     except ImportError:
-        return out | {"integrated_gradients": "not installed", "ig_max_abs_delta": "not installed"}
-    ig = partial(IntegratedGradients(model).attribute, X.detach(), target=targets, n_steps=50,
-                 method="gausslegendre", return_convergence_delta=True)
-    out["integrated_gradients"] = seconds_per_call(ig, number=1, repeats=settings["ig_repeats"])
-    attributions, delta = ig()
-    out["ig_max_abs_delta"] = float(delta.abs().max())
-    save_arrays(outdir, "integrated_gradients_torch", [attributions.detach().numpy()])
+        missing = {key: {"seconds": "not installed", "max_abs_delta": "not installed"} for key in ig_problems}
+        return out | {"integrated_gradients": "not installed", "ig_max_abs_delta": "not installed"} | missing
+    seconds, max_delta, attributions = _captum_ig(torch, IntegratedGradients, mlp, X.detach(), targets, settings)
+    out |= {"integrated_gradients": seconds, "ig_max_abs_delta": max_delta}
+    save_arrays(outdir, "integrated_gradients_torch", [attributions])
+    for key, path in ig_problems.items():
+        mlp, X, targets = load_demo_problem(path)
+        seconds, max_delta, attributions = _captum_ig(torch, IntegratedGradients, mlp, torch.from_numpy(X),
+                                                      torch.from_numpy(targets), settings)
+        out[key] = {"seconds": seconds, "max_abs_delta": max_delta}
+        save_arrays(outdir, f"{key}_torch", [attributions])
     return out
+
+
+def _captum_ig(torch, IntegratedGradients, mlp, X, targets, settings: dict):
+    """Captum IG gausslegendre n_steps=50 of ``mlp`` (float64): ``(seconds per call, max |delta|, attributions)``."""
+    ig = partial(IntegratedGradients(torch_model(torch, mlp)).attribute, X, target=targets, n_steps=50,
+                 method="gausslegendre", return_convergence_delta=True)
+    seconds = seconds_per_call(ig, number=1, repeats=settings["ig_repeats"])
+    attributions, delta = ig()
+    return seconds, float(delta.abs().max()), attributions.detach().numpy()
 
 
 def describe(torch) -> dict:
@@ -103,4 +116,4 @@ def measure(config: dict) -> dict:
     if config.get("steps_only"):
         return measure_steps(torch, settings, outdir)
     return ({"machine": describe(torch)} | measure_steps(torch, settings, outdir)
-            | measure_interpretability(torch, settings, config["demo"], outdir))
+            | measure_interpretability(torch, settings, config["demo"], outdir, config["ig_problems"]))

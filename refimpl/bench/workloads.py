@@ -19,10 +19,25 @@ STEP_GOALS = (4.0, 1.0)  # torch time ÷ refimpl time: at least 4× faster when 
 LR = 0.01  # plain SGD, no momentum, softmax cross-entropy: the same recipe on both sides
 CHECK_OP = "threshold"  # the element-wise op whose `check` throughput is measured
 # How much each measurement repeats. "quick" is a smoke test of every code path (timings meaningless).
+# Whole epochs of `train` (shuffle included): batches per epoch, and the two epoch counts whose difference is timed.
+EPOCH_BATCHES = (20, 10)
 SETTINGS = {
-    "full": {"rounds": 5, "steps": (200, 20), "repeats": 5, "grad_calls": 20, "ig_repeats": 3, "check_examples": 200},
-    "quick": {"rounds": 1, "steps": (1, 1), "repeats": 1, "grad_calls": 1, "ig_repeats": 1, "check_examples": 5},
+    "full": {"rounds": 5, "steps": (200, 20), "repeats": 5, "grad_calls": 20, "ig_repeats": 3, "check_examples": 200,
+             "epochs": ((2, 22), (1, 5))},
+    "quick": {"rounds": 1, "steps": (1, 1), "repeats": 1, "grad_calls": 1, "ig_repeats": 1, "check_examples": 5,
+              "epochs": ((0, 1), (0, 1))},
 }
+FLOOR_GOAL = 0.8  # GEMM floor ÷ step: the step within 1.25× of its matrix products alone
+# Exact IG beyond one hidden layer against Captum: (key, description, hidden widths, inputs, goal Captum ÷ refimpl).
+IG_PROBLEMS = (
+    ("ig_64-300-100-10", "64-300-100-10 trained on the digits", (300, 100), "digits", 10.0),
+    ("ig_784-300-100-10", "784-300-100-10 He weights, N(0, 0.5²) biases, random inputs", (300, 100),
+     "random", 10.0),
+    ("ig_64-128-128-128-10", "64-128-128-128-10 trained on the digits", (128, 128, 128), "digits", 3.0),
+    ("ig_64-128-128-128-128-10", "64-128-128-128-128-10 trained on the digits", (128, 128, 128, 128), "digits", 3.0),
+)
+RANDOM_IG_ROWS = 450
+QUICK_ROWS = 20  # rows explained in --quick mode, by untrained models (a smoke test, not a figure)
 AGREE_STEPS = 3  # steps both sides take from the same initial model, to show they compute the same thing
 
 
@@ -37,6 +52,24 @@ def step_problem(sizes, batch: int):
     X = np.random.default_rng(1).random((batch, sizes[0]))
     y = np.random.default_rng(2).integers(0, sizes[-1], batch)
     return mlp, X, y
+
+
+def epoch_problem(sizes, batch: int, batches: int):
+    """``step_problem`` with ``batch · batches`` rows: the data of whole epochs of minibatches."""
+    mlp = MLP.init(sizes, 0)
+    X = np.random.default_rng(1).random((batch * batches, sizes[0]))
+    y = np.random.default_rng(2).integers(0, sizes[-1], batch * batches)
+    return mlp, X, y
+
+
+def random_ig_problem(rows: int):
+    """784-300-100-10 with He weights (seed 0), biases drawn from N(0, 0.5²), and inputs uniform in [0, 1): nonzero
+    biases so that the path from the zero baseline crosses many breakpoints."""
+    rng = np.random.default_rng(0)
+    sizes = (784, 300, 100, 10)
+    weights = [rng.normal(0.0, np.sqrt(2.0 / m), (m, k)) for m, k in zip(sizes[:-1], sizes[1:], strict=True)]
+    biases = [rng.normal(0.0, 0.5, k) for k in sizes[1:]]
+    return MLP(weights, biases), rng.random((rows, sizes[0]))
 
 
 def save_demo_problem(path, mlp: MLP, X: np.ndarray) -> None:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from ..spec.checks import check_choice, check_int, check_real
+from .adapt import declared
 from .clauses import OPS as OP_NAMES
 from .clauses import tag
 from .compare import Tolerance
@@ -36,6 +37,8 @@ def _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, tim
             raise ValueError(f"the candidate must be given as MODULE:ATTR, got {candidate!r}")
     elif not callable(candidate) and not isinstance(candidate, Program):
         raise TypeError(f"candidate must be callable, 'module:attr' or a Program, got {type(candidate).__name__}")
+    if precision == "float64":  # the default: a candidate's own declaration (rc.adapt(fn, dtype="float32")) wins
+        precision = declared(candidate, "precision", precision)
     check_int(max_examples, "max_examples", lo=1)
     check_int(seed, "seed", lo=0)
     check_real(time_limit, "time_limit", lo=0.0, lo_open=True)
@@ -182,7 +185,7 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
         except (NoSuchExample, Unsatisfiable):
             found = None
     options = {"max_examples": max_examples, "seed": seed, "rtol": rtol, "atol": atol, "ties": ties,
-               "precision": precision}
+               "precision": tol.precision}
     notes = tuple(dict.fromkeys(evaluate.allowed))[:20]
     extra = {"declined": evaluate.declined, "output": runner.output, "output_bytes": runner.output_bytes}
     if found is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engines.exactline import exact_ig
+from ..engines.exact_ig import exact_ig
 from ..spec.checks import check_choice, refuses_overflow
 from ..spec.gradients import TOO_LARGE, gradients_unchecked, target_or_predicted
 from ..spec.mlp import check_inputs

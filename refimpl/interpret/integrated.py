@@ -1,12 +1,12 @@
 """Integrated gradients and linear pieces as the package exports them: the contract of
-:mod:`refimpl.spec.integrated`, with the exact path computed for all rows at once by the batched engine
-:mod:`refimpl.engines.exactline` (tested against the spec's readable form)."""
+:mod:`refimpl.spec.integrated`, with the exact path computed by the engine :mod:`refimpl.engines.exact_ig` (a sweep
+along each path with rank-one updates; tested against the spec's readable form)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..engines.exactline import exact_ig, trace_pieces
+from ..engines.exact_ig import breakpoints, exact_ig
 from ..spec import integrated as spec
 from ..spec.checks import as_float_array, refuses_overflow
 from ..spec.gradients import TOO_LARGE
@@ -33,10 +33,9 @@ def linear_pieces(mlp, x, baseline) -> np.ndarray:
     x = as_float_array(x, "x", ndim=1)
     if x.shape != (mlp.sizes[0],):
         raise ValueError(f"x must have shape ({mlp.sizes[0]},) for this model, got {x.shape}")
-    X = x[None, :]
-    trace = refuses_overflow(spec.PRE_ACTIVATIONS_TOO_LARGE)(trace_pieces)  # the pieces' end values are checked
-    pieces = trace(mlp.weights, mlp.biases, X, spec.check_baselines(baseline, X, "baseline"), len(mlp.weights) - 1)
-    return np.unique(np.concatenate([pieces.start, pieces.stop]))
+    b = spec.check_baselines(baseline, x[None, :], "baseline")[0]
+    # the values at the breakpoints are checked: a pre-activation that overflows is refused, not split
+    return refuses_overflow(spec.PRE_ACTIVATIONS_TOO_LARGE)(breakpoints)(mlp.weights, mlp.biases, x, b)[0]
 
 
 def exact_attributions(mlp, X, B, targets, name: str = "mlp") -> np.ndarray:

@@ -23,7 +23,7 @@ at the two ends determine it: where their signs are strictly opposite it crosses
   network at the rounded ``α`` instead would give ±1e-17 and split spurious one-ulp pieces).
 
 This module is the oracle: it evaluates a few forward passes per piece and per layer. ``refimpl.integrated_gradients``
-and ``refimpl.linear_pieces`` compute the same by the batched engine :mod:`refimpl.engines.exactline` and are tested
+and ``refimpl.linear_pieces`` compute the same by the engine :mod:`refimpl.engines.exact_ig` and are tested
 against these functions.
 """
 
