@@ -1,9 +1,10 @@
 """The exact integrated-gradients engine: a sweep along each path with rank-one updates (unchecked internals).
 
 Path ``γ(α) = b + α (x − b)``, ``α ∈ [0, 1]``; ``z_l(α)`` is hidden layer ``l``'s pre-activation, ``g_l(α) = ∂F/∂z_l``
-and ``IG = (x − b) ⊙ W_0 ∫_0^1 g_1 dα``. Conventions as in ExactLine (:mod:`refimpl.interpret.pieces`): a unit is
-active on a piece when its end values satisfy ``s + e > 0`` (``ReLU'(0) = 0``), it crosses only where the signs are
-strictly opposite, and a crossing whose ``τ = s / (s − e)`` rounds to an end of its piece is dropped.
+and ``IG = (x − b) ⊙ W_0 ∫_0^1 g_1 dα``. The result is the spec's (:mod:`refimpl.spec.integrated`, ExactLine), with
+its conventions: a unit is active on a piece when its end values satisfy ``s + e > 0`` (``ReLU'(0) = 0``), it crosses
+only where the signs are strictly opposite, and a crossing whose ``τ = s / (s − e)`` rounds to an end of its piece is
+dropped. It differs from the spec only in the order of rounding (tested against it and against exact arithmetic).
 
 Layer 1. ``z_1`` is affine on the whole path, so its crossings ``α_j = z_1j(0) / (z_1j(0) − z_1j(1))`` are known at
 once and each unit crosses at most once. Sorted, they cut the path into pieces; from one piece to the next a single
@@ -21,7 +22,10 @@ active on one interval ``[s_j, e_j]`` of the path, so ``∫ g_1j = W_1[j] · (U_
 integral ``U_2(α) = ∫_0^α g_2`` (a running sum of ``J_2``): one dot of length ``n_2`` per crossing, plus one product
 ``W_1 U_2(1)`` per row for the units that are active at α = 1.
 
-Memory: rows are processed in chunks whose breakpoint arrays hold at most ``CHUNK_ENTRIES`` float64 entries each.
+Cost per row: ``O(n_0 n_1 + K_1 n_2)`` with ``K_1 <= n_1`` the layer-1 crossings for two hidden layers (the matrix
+products of layer 1 are done for all rows at once, before and after the element-wise sweep); deeper layers add one
+product per breakpoint of the layers below them in each direction. Memory: rows are processed in chunks (rows with
+similar crossing counts together) whose breakpoint arrays hold at most ``CHUNK_ENTRIES`` float64 entries each.
 """
 
 from __future__ import annotations
