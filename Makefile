@@ -12,7 +12,14 @@ STAMP_TEST := $(VENV)/.installed-test
 STAMP_BENCH := $(VENV)/.installed-bench
 STAMP_LINT := $(VENV)/.installed-lint
 
-.PHONY: demo test test-thorough bench lint clean
+STAMP_PEERS := $(VENV)/.installed-peers
+# The frameworks docs/peers.md checks, installed as GUIDE §5 says works on the CPU machine: torch==2.13.0 (the CPU
+# wheel) repeated on every pip line so that no dependency pulls a CUDA build; --no-deps where the declared
+# dependencies would pull full tensorflow or a CUDA torch; zennit's import of torchvision met by the small stand-in
+# of tools/torchvision_stub when no torchvision is importable.
+PIN_TORCH := torch==2.13.0
+
+.PHONY: demo test test-thorough bench lint peers clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +40,19 @@ $(STAMP_BENCH): pyproject.toml | $(PY)
 $(STAMP_LINT): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,lint]'
 	touch $@
+
+$(STAMP_PEERS): pyproject.toml | $(STAMP_TEST)
+	$(PY) -m pip install --quiet $(PIN_TORCH)
+	$(PY) -m pip install --quiet $(PIN_TORCH) captum shap optax jax jaxlib tensorflow-cpu==2.21.0
+	$(PY) -m pip install --quiet --no-deps $(PIN_TORCH) tensorflow-model-optimization==0.8.1 tf-keras==2.21.0 \
+		torch-pruning==1.6.1 zennit==0.5.1
+	$(PY) -m pip install --quiet $(PIN_TORCH) dm-tree absl-py
+	$(PY) -c "import torchvision" 2>/dev/null || cp -r tools/torchvision_stub/torchvision \
+		"$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"
+	touch $@
+
+peers: $(STAMP_PEERS)
+	$(ONE_THREAD) $(PY) -m pytest -q tests/test_peers_docs.py tests/test_conformance_peers.py
 
 demo: $(STAMP_RUN)
 	$(ONE_THREAD) $(PY) -m refimpl demo

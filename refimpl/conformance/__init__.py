@@ -7,6 +7,8 @@ an executable speaking the candidate protocol (``protocol.py``). The clauses are
 (see docs/conformance.md).
 """
 
+from . import peers  # model builders and adapters for other frameworks (each imported on first use)
+from .adapt import adapt
 from .check import assert_conforms, check, judge
 from .clauses import CLAUSES, OPS, Clause, clauses_for
 from .errors import Unsupported
@@ -15,4 +17,4 @@ from .report import Failure, Report
 from .runner import TIME_LIMIT, WARMUP, Program
 
 __all__ = ["check", "assert_conforms", "judge", "Report", "Failure", "CLAUSES", "OPS", "Clause", "clauses_for",
-           "TIME_LIMIT", "WARMUP", "Program", "reference_candidate", "Unsupported"]
+           "TIME_LIMIT", "WARMUP", "Program", "reference_candidate", "Unsupported", "adapt"]

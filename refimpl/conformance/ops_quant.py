@@ -22,18 +22,25 @@ def _levels(lo: float, hi: float, alpha: int, k: np.ndarray) -> np.ndarray:
     return lo * ((alpha - k) / alpha) + hi * (k / alpha)
 
 
+def _same(got, expected, tol: Tolerance) -> np.ndarray:
+    """Exact equality, in the declared precision: a float32 candidate returns float32(expected) exactly."""
+    if tol.precision == "float32":
+        return np.asarray(got, dtype=np.float32) == np.asarray(expected, dtype=np.float32)
+    return np.asarray(got) == np.asarray(expected)
+
+
 def judge_levels(prefix: str, w, out, expected, bits: int, beta: float, tol: Tolerance, v, name="out") -> None:
     """Judge ``out`` as ``dequantize(quantize(w, bits, beta))`` of the 1-D or n-D tensor ``w`` (not empty)."""
     alpha = 2 ** bits - 1
     lo, hi = float(w.min()), float(w.max())
     magnitude = abs(lo) + abs(hi) + np.abs(expected)
     if hi == lo:
-        i = first(out != expected)
+        i = first(~_same(out, expected, tol))
         if i is not None:
             v.fail(f"{prefix}.endpoints" if prefix == "quantize_model" else f"{prefix}.constant",
                    f"{mismatch(out, expected, i, name)} (the values are constant: they come back exactly)")
         return
-    i = first((w == lo) & (out != lo))
+    i = first((w == lo) & ~_same(out, lo, tol))
     if i is None:
         i = first((w == hi) & ~tol.close(out, hi, magnitude, ELEMENTWISE_ROUNDINGS))
     if i is not None:

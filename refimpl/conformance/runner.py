@@ -84,6 +84,11 @@ class Program:
         return f"Program({shlex.join(self.argv)!r})"
 
 
+def _text(value) -> str:
+    """A text field of the candidate's answer, bounded and printable."""
+    return protocol.printable(str(value)[: protocol.MAX_TEXT])
+
+
 def _signature(value):
     """Shapes and dtypes of an input (the warm-up allowance is given once per signature)."""
     if isinstance(value, np.ndarray):
@@ -107,8 +112,19 @@ def _importable(candidate) -> str | None:
 
 def _fork_unsafe() -> list[str]:
     """Loaded modules whose threads make a forked child deadlock (measured here: JAX 0.10's CPU client hangs in
-    the first call of a forked worker; torch 2.13 and TensorFlow 2.21 work after fork)."""
-    return [name for name in FORK_UNSAFE if name in sys.modules]
+    the first call of a forked worker; torch 2.13 and TensorFlow 2.21 work after fork). JAX counts only once its
+    client has started: importing it (TensorFlow and Keras 3 import it) starts no thread."""
+    return [name for name in FORK_UNSAFE if name in sys.modules and _started(name)]
+
+
+def _started(name: str) -> bool:
+    if name != "jax":
+        return True
+    try:
+        from jax._src import xla_bridge  # noqa: PLC0415 - already imported: jax is in sys.modules
+    except ImportError:
+        return True
+    return bool(getattr(xla_bridge, "_backends", True))  # a JAX without this private table: assume started
 
 
 class Runner:
@@ -167,18 +183,18 @@ class Runner:
             code = proc.close()
             self._keep_output(proc)
             why = {process.Timeout: f"did not answer within {self.time_limit + self.warmup:g} s",
-                   process.Died: process.status_text(code)}.get(type(exc), f"broke the protocol: {exc}")
+                   process.Died: process.status_text(code)}.get(type(exc), f"broke the protocol: {_text(exc)}")
             raise ValueError(self._start_error(f"{self.what} {why} before completing the handshake{self._origin()}",
                                                proc)) from None
         if "error" in reply:
             proc.close()
             self._keep_output(proc)
-            raise ValueError(str(reply["error"])[: protocol.MAX_TEXT])
+            raise ValueError(_text(reply["error"]))
         if (reply.get("protocol"), reply.get("version"), reply.get("op")) != (protocol.PROTOCOL, protocol.VERSION,
                                                                                self.op):
             proc.close()
             self._keep_output(proc)
-            raise ValueError(f"{self.what} answered the handshake with {str(reply)[:200]}; expected protocol "
+            raise ValueError(f"{self.what} answered the handshake with {_text(reply)[:200]}; expected protocol "
                              f"{protocol.PROTOCOL!r}, version {protocol.VERSION}, op {self.op!r}")
         return proc
 
@@ -240,7 +256,7 @@ class Runner:
                                                                      "during the call", proc))
         except ValueError as exc:
             self._stop()
-            return Outcome(None, "common.returns", f"{self.what} broke the protocol: {exc}")
+            return Outcome(None, "common.returns", f"{self.what} broke the protocol: {_text(exc)}")
         self._seen.add(sig)
         return outcome
 
@@ -250,9 +266,9 @@ class Runner:
         if "result" in reply:
             return Outcome(protocol.decode(reply["result"], "result"))
         if "unsupported" in reply:
-            return Outcome(None, None, str(reply["unsupported"])[: protocol.MAX_TEXT], declined=True)
+            return Outcome(None, None, _text(reply["unsupported"]), declined=True)
         if "mutated" in reply:
-            return Outcome(None, "common.no-mutation", str(reply["mutated"])[: protocol.MAX_TEXT])
+            return Outcome(None, "common.no-mutation", _text(reply["mutated"]))
         if "error" in reply:
-            return Outcome(None, "common.returns", f"the candidate raised {str(reply['error'])[: protocol.MAX_TEXT]}")
+            return Outcome(None, "common.returns", f"the candidate raised {_text(reply['error'])}")
         raise ValueError("an answer needs one of 'result', 'unsupported', 'error'")

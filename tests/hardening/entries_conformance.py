@@ -31,6 +31,9 @@ def _judge_network_good():
 
 
 CONFORMANCE = [
+    Entry("conformance.adapt", lambda fn, layout, dtype: conformance.adapt(fn, layout, dtype),
+          lambda: {"fn": refimpl.threshold, "layout": "out_in", "dtype": "float32"},
+          {"fn": corrupt.callable_(), "layout": corrupt.choice(), "dtype": corrupt.choice()}),
     Entry("conformance.check", lambda op, candidate, **options: conformance.check(op, candidate, **options),
           _options(), _OPTIONS),
     Entry("conformance.assert_conforms",

@@ -23,6 +23,7 @@ NOT_CALLED = {
     "FLOOR_ULP_WINDOW": "a constant", "DEQUANTIZE_ROUNDING": "a constant", "FORMATS": "a constant",
     "CLAUSES": "a constant", "OPS": "a constant", "TIME_LIMIT": "a constant", "WARMUP": "a constant",
     "conformance": "a module: its own __all__ is audited below",
+    "peers": "a module of bridges to other frameworks (each needs its framework; tests/test_peers_docs.py)",
     "Gradients": "a result type (NamedTuple) built by backward", "Agreement": "a result type built by agreement",
     "Report": "a result type built by check", "Failure": "a result type built by check",
     "Clause": "a registry row (NamedTuple) of the clause table",

@@ -1,4 +1,5 @@
-"""Adapters that put other libraries' implementations in the candidate signatures, so ``check`` can judge them.
+"""PyTorch and Captum: the model builder ``torch_mlp`` and adapters that put PyTorch's implementations in the
+candidate signatures, so ``check`` can judge them.
 
 Importing this module imports torch (``pip install torch``; Captum is imported when a Captum candidate is built),
 so the first checked call does not spend the per-call time limit on imports. docs/peers.md states what checking
@@ -12,7 +13,7 @@ import numpy as np
 import torch
 from torch.nn.utils import prune
 
-from ..spec.quantization import minmax_normalize
+from ...spec.quantization import minmax_normalize
 
 
 def torch_l1_unstructured(w, sparsity):
@@ -36,16 +37,30 @@ def torch_quantize_per_tensor(w, bits, beta):
     return torch.fake_quantize_per_tensor_affine(x, 1.0, 0, 0, alpha).numpy().astype(np.int64)
 
 
-def _torch_mlp(weights, biases):
+def torch_mlp(weights, biases, activation=None):
+    """An ``nn.Sequential`` of ``nn.Linear`` layers (``activation``, default ``nn.ReLU()``, between them) computing
+    refimpl's network: ``nn.Linear.weight`` holds ``W_l.T`` (PyTorch computes ``x @ weight.T + bias``).
+
+    Parameters
+    ----------
+    weights, biases : refimpl's layer lists (``weights[l]`` of shape ``(n_l, n_{l+1})``), float32 or float64 arrays
+    activation : a module factory (e.g. ``torch.nn.ReLU``) or None
+
+    Returns
+    -------
+    torch.nn.Sequential in the dtype of ``weights[0]`` (float32 stays float32, anything else is float64), holding
+    copies of the arrays.
+    """
+    dtype = torch.float32 if np.asarray(weights[0]).dtype == np.float32 else torch.float64
     layers = []
     for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
-        linear = torch.nn.Linear(W.shape[0], W.shape[1], dtype=torch.float64)
+        linear = torch.nn.Linear(W.shape[0], W.shape[1], dtype=dtype)
         with torch.no_grad():
-            linear.weight.copy_(torch.tensor(np.array(W.T)))  # nn.Linear computes x @ weight.T + bias
+            linear.weight.copy_(torch.tensor(np.array(W).T))
             linear.bias.copy_(torch.tensor(np.array(b)))
         layers.append(linear)
         if i + 1 < len(weights):
-            layers.append(torch.nn.ReLU())
+            layers.append(activation() if activation is not None else torch.nn.ReLU())
     return torch.nn.Sequential(*layers)
 
 
@@ -55,7 +70,7 @@ def captum_integrated_gradients(method="gausslegendre", n_steps=50):
     from captum.attr import IntegratedGradients  # noqa: PLC0415
 
     def candidate(weights, biases, X, baselines, target):
-        model = _torch_mlp(weights, biases)
+        model = torch_mlp(weights, biases)
         attributions = IntegratedGradients(model).attribute(
             torch.tensor(np.array(X)), baselines=torch.tensor(np.array(baselines)),
             target=[int(t) for t in target], n_steps=n_steps, method=method)
