@@ -84,6 +84,7 @@ bench: $(STAMP_BENCH)
 
 lint: $(STAMP_LINT)
 	$(PY) -m ruff check refimpl tests
+	$(PY) -m mypy
 
 clean:
 	rm -rf $(VENV) $(FLOORS_VENV) build *.egg-info
