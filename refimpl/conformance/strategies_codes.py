@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from .domain import allowed_values
 from .numerics import Numerics
-from .strategies import SIZE_NONEMPTY, finite, pool_bulk, tensor
+from .strategies_blocks import SIZE_NONEMPTY, finite, pool_bulk, tensor
 
 # ---- §3.2 ---------------------------------------------------------------------------------------------------------
 
