@@ -111,7 +111,8 @@ def measure_ig_problem(key: str, path, settings: dict, outdir) -> dict:
 
 def measure_check(settings: dict) -> dict:
     """Examples per second of ``check(CHECK_OP, refimpl.<CHECK_OP>)``: a conforming candidate, so every example is
-    generated, run on both sides and judged."""
+    generated, sent to the candidate's worker process and back, and judged (the worker is started once per check,
+    in the timed run too)."""
     from ..conformance import check  # noqa: PLC0415 - the checker is loaded only for its own benchmark
 
     run = partial(check, CHECK_OP, getattr(refimpl, CHECK_OP), max_examples=settings["check_examples"], seed=0)

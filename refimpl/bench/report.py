@@ -74,8 +74,8 @@ def row_specs(n_explained: int, one_thread: bool = False) -> list[tuple]:
         ("  max |delta| of those IG", "abs", "numpy", ("ig_max_abs_delta",), "Captum's max |delta|", "torch",
          ("ig_max_abs_delta",), 1e6, "ratio", None),
         *_ig_problem_specs(n_explained),
-        ("check threshold: examples per second", "per_s", "numpy", ("check_examples_per_second",), None, None, None,
-         200.0, "value", None),
+        ("check threshold (candidate in a worker process): examples per second", "per_s", "numpy",
+         ("check_examples_per_second",), None, None, None, 300.0, "value", None),
     ]
 
 

@@ -13,6 +13,7 @@ from ..spec.pruning import SCOPES, check_fractions, prune_connections, prune_neu
 from ..spec.quantization import check_bits_beta
 from ..spec.quantized_model import QuantizedModel, quantize_model
 from ..training import accuracy, check_data, default_loss, train
+from .finetune import quantization_aware_finetune
 from .storage import decode, encode
 
 # The settings of the table (documented in the README with the figures they give on the demo model).
@@ -28,6 +29,11 @@ FINETUNE = {"lr": 0.02, "epochs": 20, "batch_size": 32, "momentum": 0.9}
 # Reproduce: python -m refimpl.compression.selection (about 65 s on one core).
 PIPELINE = {"keep_ratio": 0.25, "sparsities": (0.5, 0.7, 0.75, 0.8), "scope": "global", "bits": 6,
             "epochs_per_step": 20}
+# The options measured beside the pipeline (beyond the source document), fixed before their first run: the
+# pipeline's pruned model at fewer bits, quantized once, or fine-tuned with the quantized weights in the loop
+# (FINETUNE's lr, batch size and momentum; OPTION_EPOCHS epochs), or that and distilled from the dense baseline.
+OPTION_BITS, OPTION_EPOCHS = 3, 5
+DISTILLATION = {"temperature": 2.0, "distill_weight": 0.5}
 
 
 def compression_rows(mlp, X_train, y_train, X_test, y_test, *, seed) -> list[dict]:
@@ -43,6 +49,10 @@ def compression_rows(mlp, X_train, y_train, X_test, y_test, *, seed) -> list[dic
     - ``prune_neurons``: §3.3 "l1" neuron pruning at ``KEEP_RATIOS``, no fine-tuning, stored "float32".
     - ``pipeline:neurons``, ``pipeline:connections``, ``pipeline``: the stages of :func:`prune_finetune_quantize`
       with ``PIPELINE``'s settings, stored "float32", "sparse" and "sparse-quantized".
+    - ``option:fewer bits``, ``option:+ste``, ``option:+ste+distill`` (the last for several outputs only): the
+      pipeline's pruned model at ``OPTION_BITS`` bits, quantized once, or after :func:`quantization_aware_finetune`
+      (straight-through), or that with distillation from ``mlp`` (``DISTILLATION``); stored
+      "sparse-quantized-huffman". Beyond the source document; they do not change the pipeline's rows.
     - ``pipeline+huffman``: the same quantized model stored "sparse-quantized-huffman" (entropy coding, beyond the
       source document; lossless, so only the size differs from the row above). The last row is the result.
 
@@ -103,10 +113,29 @@ def compression_rows(mlp, X_train, y_train, X_test, y_test, *, seed) -> list[dic
     schedule = " -> ".join(map(str, p["sparsities"]))
     rows.append(row("pipeline:connections", f"+ sparsity {schedule} ({p['scope']}), finetune after each", sparse,
                     "sparse"))
+    rows += _option_rows(row, mlp, sparse, X_train, y_train, seed)
     rows.append(row("pipeline", f"keep_ratio={p['keep_ratio']}, sparsity {schedule} ({p['scope']}), "
                     f"bits={p['bits']}", quantized, "sparse-quantized"))
     rows.append(row("pipeline+huffman", "the same codes and index, canonical-Huffman coded", quantized,
                     "sparse-quantized-huffman"))
+    return rows
+
+
+def _option_rows(row, mlp, sparse, X, y, seed) -> list[dict]:
+    """The rows of the options: ``OPTION_BITS`` bits on the pipeline's pruned model, stored Huffman-coded."""
+    b, e = OPTION_BITS, OPTION_EPOCHS
+    tune = {k: FINETUNE[k] for k in ("lr", "batch_size", "momentum")}
+    rows = [row("option:fewer bits", f"pipeline's pruned model, bits={b}, quantized once", quantize_model(sparse, b),
+                "sparse-quantized-huffman"),
+            row("option:+ste", f"bits={b}, {e} epochs with the quantized weights in the loop (straight-through)",
+                quantization_aware_finetune(sparse, X, y, bits=b, epochs=e, seed=seed, **tune),
+                "sparse-quantized-huffman")]
+    if mlp.sizes[-1] > 1:  # distillation needs a softmax teacher
+        d = DISTILLATION
+        rows.append(row("option:+ste+distill", f"bits={b}, {e} epochs straight-through, distilled from the dense "
+                        f"model (T={d['temperature']}, λ={d['distill_weight']})",
+                        quantization_aware_finetune(sparse, X, y, bits=b, epochs=e, seed=seed, teacher=mlp, **d,
+                                                    **tune), "sparse-quantized-huffman"))
     return rows
 
 

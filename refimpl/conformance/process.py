@@ -134,7 +134,7 @@ class Process:
         return self.code
 
     def output(self) -> str:
-        return self.drain.tail.decode("utf-8", "backslashreplace")
+        return protocol.printable(self.drain.tail.decode("utf-8", "backslashreplace"), keep="\n\t")
 
     def output_tail(self, head: int = 200, tail: int = 500) -> str:
         """The output on one line for messages: its start and its end when it is long (a crash report puts the

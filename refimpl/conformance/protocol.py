@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import unicodedata
 
 import numpy as np
 
@@ -39,11 +40,19 @@ _FLOAT_DTYPES = ("float16", "float32", "float64")
 _INT_DTYPES = tuple(f"{s}int{b}" for s in ("", "u") for b in (8, 16, 32, 64)) + ("bool",)
 
 
+def printable(text: str, keep: str = "") -> str:
+    """``text`` from a candidate with control and format characters (terminal escapes, NUL, bidi overrides)
+    written as ``\\x1b``-style escapes, so that printing a report cannot drive the reader's terminal; characters in
+    ``keep`` (e.g. newlines of captured output) stay."""
+    return "".join(c if c in keep or unicodedata.category(c)[0] != "C" else f"\\x{ord(c):02x}" if ord(c) < 256
+                   else f"\\u{ord(c):04x}" for c in text)
+
+
 class Unreadable:
     """A result that is not plain data, as the worker described it (``np.asarray`` on it fails with that text)."""
 
     def __init__(self, description: str):
-        self.description = str(description)[:MAX_TEXT]
+        self.description = printable(str(description)[:MAX_TEXT])
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError(self.description)

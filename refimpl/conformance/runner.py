@@ -84,6 +84,11 @@ class Program:
         return f"Program({shlex.join(self.argv)!r})"
 
 
+def _text(value) -> str:
+    """A text field of the candidate's answer, bounded and printable."""
+    return protocol.printable(str(value)[: protocol.MAX_TEXT])
+
+
 def _signature(value):
     """Shapes and dtypes of an input (the warm-up allowance is given once per signature)."""
     if isinstance(value, np.ndarray):
@@ -178,18 +183,18 @@ class Runner:
             code = proc.close()
             self._keep_output(proc)
             why = {process.Timeout: f"did not answer within {self.time_limit + self.warmup:g} s",
-                   process.Died: process.status_text(code)}.get(type(exc), f"broke the protocol: {exc}")
+                   process.Died: process.status_text(code)}.get(type(exc), f"broke the protocol: {_text(exc)}")
             raise ValueError(self._start_error(f"{self.what} {why} before completing the handshake{self._origin()}",
                                                proc)) from None
         if "error" in reply:
             proc.close()
             self._keep_output(proc)
-            raise ValueError(str(reply["error"])[: protocol.MAX_TEXT])
+            raise ValueError(_text(reply["error"]))
         if (reply.get("protocol"), reply.get("version"), reply.get("op")) != (protocol.PROTOCOL, protocol.VERSION,
                                                                                self.op):
             proc.close()
             self._keep_output(proc)
-            raise ValueError(f"{self.what} answered the handshake with {str(reply)[:200]}; expected protocol "
+            raise ValueError(f"{self.what} answered the handshake with {_text(reply)[:200]}; expected protocol "
                              f"{protocol.PROTOCOL!r}, version {protocol.VERSION}, op {self.op!r}")
         return proc
 
@@ -251,7 +256,7 @@ class Runner:
                                                                      "during the call", proc))
         except ValueError as exc:
             self._stop()
-            return Outcome(None, "common.returns", f"{self.what} broke the protocol: {exc}")
+            return Outcome(None, "common.returns", f"{self.what} broke the protocol: {_text(exc)}")
         self._seen.add(sig)
         return outcome
 
@@ -261,9 +266,9 @@ class Runner:
         if "result" in reply:
             return Outcome(protocol.decode(reply["result"], "result"))
         if "unsupported" in reply:
-            return Outcome(None, None, str(reply["unsupported"])[: protocol.MAX_TEXT], declined=True)
+            return Outcome(None, None, _text(reply["unsupported"]), declined=True)
         if "mutated" in reply:
-            return Outcome(None, "common.no-mutation", str(reply["mutated"])[: protocol.MAX_TEXT])
+            return Outcome(None, "common.no-mutation", _text(reply["mutated"]))
         if "error" in reply:
-            return Outcome(None, "common.returns", f"the candidate raised {str(reply['error'])[: protocol.MAX_TEXT]}")
+            return Outcome(None, "common.returns", f"the candidate raised {_text(reply['error'])}")
         raise ValueError("an answer needs one of 'result', 'unsupported', 'error'")

@@ -202,3 +202,13 @@ def test_the_report_holds_a_copy_that_no_thread_of_the_candidate_can_change():
     time.sleep(0.2)
     got = report.failures[0].got
     assert not np.any(np.asarray(got) == 42.0) and all(h is not got for h in held)
+
+
+def test_text_from_the_candidate_cannot_drive_the_terminal():
+    """Control characters in an exception message (a terminal escape, a bidi override) are shown escaped."""
+    def clears_screen(w, eps):
+        raise ValueError("\x1b[2J\x1b[H\u202eall good")
+
+    report = check("threshold", clears_screen, max_examples=5)
+    text = str(report) + report.dumps()
+    assert "\x1b" not in text and "\u202e" not in text and "\\x1b[2J" in report.failures[0].message
