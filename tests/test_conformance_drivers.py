@@ -193,7 +193,9 @@ def test_an_unsupported_answer_is_declined():
     program = python_program(READY + "for line in sys.stdin:\n"
                                      "    say({'case': json.loads(line)['case'], 'unsupported': 'no'})\n")
     report = check("threshold", program, max_examples=10)
-    assert report.passed and report.declined == report.examples_run
+    # every input declined: nothing was exercised, so the report does not say "conforms"
+    assert not report.passed and not report.failures and report.examples_run == 0 and report.declined == 10
+    assert "NOT judged" in str(report)
 
 
 @pytest.mark.parametrize("body, words", [

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,17 +21,19 @@ from .adapt import declared
 from .clauses import OPS as OP_NAMES
 from .clauses import tag
 from .compare import Tolerance
+from .domain import check_assume, describe
 from .judging import Broken, Verdict
+from .numerics import PRECISIONS, SUBNORMAL_MODES
 from .ops import OPS, call_text, candidate_view, check_inputs_complete
 from .report import Failure, Report, candidate_import, snippet
 from .runner import TIME_LIMIT, WARMUP, Program, Runner
 from .worker import freeze
 
 TIES = ("lowest-index", "any")
-PRECISIONS = ("float64", "float32")
 
 
-def _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, time_limit, warmup=0.0):
+def _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, time_limit, warmup=0.0,
+             subnormals="preserve"):
     check_choice(op, "op", OP_NAMES)
     if isinstance(candidate, str):
         if ":" not in candidate:
@@ -46,7 +49,8 @@ def _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, tim
     for name, value in (("rtol", rtol), ("atol", atol)):
         if value is not None:
             check_real(value, name, lo=0.0)
-    return Tolerance(check_choice(precision, "precision", PRECISIONS), rtol, atol, check_choice(ties, "ties", TIES))
+    return Tolerance(check_choice(precision, "precision", PRECISIONS), rtol, atol, check_choice(ties, "ties", TIES),
+                     check_choice(subnormals, "subnormals", SUBNORMAL_MODES))
 
 
 @contextmanager
@@ -89,30 +93,57 @@ def _key(inputs: dict) -> bytes:
     return b"\x00".join(parts)
 
 
+class Result(NamedTuple):
+    """One evaluated input: the broken (clause, message) pairs, the expected and the returned value."""
+
+    findings: list
+    expected: object
+    got: object
+    declined: bool = False
+    inputs: dict | None = None  # the inputs as judged (rounded to the declared precision, subnormals flushed)
+
+
 class _Evaluation:
-    """Reference, candidate and judge on one input; the result is a list of (clause, message) pairs."""
+    """Reference, candidate and judge on one input, under the declared numerics (numerics.py): the candidate is
+    called on the inputs rounded to its precision, the reference and the judge see them as the candidate reads them
+    (subnormals flushed under subnormals="flush"), and subnormal results are flushed before any comparison."""
 
     def __init__(self, op, runner: Runner, tol: Tolerance):
         self.op, self.runner, self.tol = op, runner, tol
         self.allowed: list[str] = []
-        self.declined = 0
 
-    def __call__(self, inputs: dict):
-        expected = self.op.reference(freeze(dict(inputs)))
-        outcome = self.runner.call(inputs)
-        if outcome.declined:  # outside the candidate's declared domain: not judged
-            self.declined += 1
-            return [], expected, None
+    def __call__(self, inputs: dict) -> Result:
+        num = self.tol.numerics
+        given = num.narrowed_inputs(inputs)
+        judged = num.judged_inputs(given)
+        expected = num.flushed(self.op.reference(freeze(dict(judged))))
+        outcome = self.runner.call(given)
+        if outcome.declined:
+            return Result([], expected, None, True, judged)
         if outcome.clause is not None:
-            return [(outcome.clause, outcome.message)], expected, None
+            return Result([(outcome.clause, outcome.message)], expected, None, False, judged)
+        got = _flushed_result(num, outcome.value)
         verdict = Verdict()
         try:
             with np.errstate(under="ignore"):  # rounding bounds of subnormal inputs underflow, correctly, to 0
-                self.op.judge(inputs, expected, outcome.value, self.tol, verdict)
+                self.op.judge(judged, expected, got, self.tol, verdict)
         except Broken as broken:
             verdict.fail(broken.clause, broken.message)
         self.allowed.extend(verdict.allowed[:1])
-        return list(verdict.failed.items()), expected, outcome.value
+        return Result(list(verdict.failed.items()), expected, outcome.value, False, judged)
+
+
+def _flushed_result(num, value):
+    """The candidate's float results with subnormals read as zero (under subnormals="flush" only)."""
+    if not num.flush:
+        return value
+    if isinstance(value, (list, tuple)) and type(value) in (list, tuple):
+        return type(value)(_flushed_result(num, v) for v in value)
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return num.flushed(value)
+    if isinstance(value, (float, np.floating)):
+        return num.flushed(float(value))
+    return value
 
 
 def _failures(op, inputs, findings, expected, got, candidate_ref) -> tuple[Failure, ...]:
@@ -123,7 +154,8 @@ def _failures(op, inputs, findings, expected, got, candidate_ref) -> tuple[Failu
 
 
 def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties="lowest-index",
-          precision="float64", time_limit=TIME_LIMIT, warmup=WARMUP, target=None) -> Report:
+          precision="float64", subnormals="preserve", assume=None, time_limit=TIME_LIMIT, warmup=WARMUP,
+          target=None) -> Report:
     """Check ``candidate`` against refimpl's ``op`` on up to ``max_examples`` generated inputs.
 
     Parameters
@@ -131,14 +163,19 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
     op : str, one of ``refimpl.conformance.OPS`` (``refimpl check --list`` shows each op's clauses)
     candidate : callable with the op's signature (NumPy arrays in, anything array-like out), or ``"module:attr"``
         naming one (imported in the worker), or a :class:`~.runner.Program` speaking the candidate protocol. It
-        always runs in a worker process (see ``refimpl.conformance.runner``).
+        always runs in a worker process (see ``refimpl.conformance.runner``). It may raise
+        ``refimpl.conformance.Unsupported`` to decline an input outside its domain (counted, not a failure)
     max_examples : int >= 1, inputs generated before declaring conformance (shrinking calls come on top)
     seed : int >= 0; the same seed gives the same inputs, the same failures, the same report
     rtol, atol : float >= 0 or None; when given, rounded clauses use ``|got - expected| <= atol + rtol*|expected|``
         instead of the stated rounding bounds (exact clauses stay exact)
     ties : "lowest-index" (the spec) or "any" (any choice among tied entries; counts and untied decisions must still
         match)
-    precision : "float64" or "float32" (a float32 candidate: float32 results accepted, rounding windows widened)
+    precision : "float64" or "float32": a float32 candidate gets float32-representable inputs (as float64 arrays),
+        may return float32, and is judged in float32 (numerics.py)
+    subnormals : "preserve" or "flush" (a candidate that flushes subnormals to zero, FTZ/DAZ; numerics.py)
+    assume : dict or None, the candidate's domain, e.g. ``{"bits": range(2, 17)}`` (domain.py): the search stays
+        inside it
     time_limit : float > 0, seconds per call (see ``refimpl.conformance.runner``)
     warmup : float >= 0, extra seconds for the worker's start and the first call on each new input shape
     target : "module:attr" naming the candidate, for the snippets (inferred from the function when possible)
@@ -146,10 +183,13 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
     Returns
     -------
     Report
-        ``passed``, ``examples_run`` (candidate calls, shrinking included), ``failures`` (each broken clause on the
-        shrunk input), ``allowed`` (boundary notes).
+        ``passed`` (no clause broken and at least one example exercised), ``examples_run`` (inputs the candidate
+        computed, before the first failure: shrinking calls are ``shrink_calls``), ``declined`` (inputs it
+        declined), ``failures`` (the one broken clause the search shrank, on the shrunk input; other clauses broken
+        on that input are listed in the notes), ``allowed`` (boundary notes).
     """
-    tol = _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, time_limit, warmup)
+    tol = _options(op, candidate, max_examples, seed, rtol, atol, ties, precision, time_limit, warmup, subnormals)
+    assume = check_assume(assume, OPS[op].args)
     try:  # only check needs Hypothesis
         from hypothesis import HealthCheck, Phase, find, settings  # noqa: PLC0415
         from hypothesis.errors import NoSuchExample, Unsatisfiable  # noqa: PLC0415
@@ -159,8 +199,8 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
     from .strategies import strategy  # noqa: PLC0415
 
     spec = OPS[op]
-    cache: dict[bytes, tuple] = {}
-    state = {"clause": None, "stop": False}
+    cache: dict[bytes, Result] = {}
+    state = {"clause": None, "stop": False, "run": 0, "declined": 0, "shrink": 0}
 
     with Runner(candidate, op, spec.args, time_limit, warmup) as runner, _seed_only():
         evaluate = _Evaluation(spec, runner, tol)
@@ -170,8 +210,10 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
             if key not in cache:
                 if state["stop"]:  # a call timed out: never call the candidate again
                     return False
-                cache[key] = evaluate(inputs)
-            clauses = [c for c, _ in cache[key][0]]
+                cache[key] = result = evaluate(inputs)
+                counter = "shrink" if state["clause"] is not None else "declined" if result.declined else "run"
+                state[counter] += 1
+            clauses = [c for c, _ in cache[key].findings]
             state["stop"] = state["stop"] or "common.time-limit" in clauses
             if clauses and state["clause"] is None:
                 state["clause"] = clauses[0]
@@ -181,19 +223,25 @@ def check(op, candidate, *, max_examples=200, seed=0, rtol=None, atol=None, ties
                                 phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck),
                                 print_blob=False)
         try:
-            found = find(strategy(op), fails, settings=run_settings, random=random.Random(seed))
+            found = find(strategy(op, tol.numerics, assume), fails, settings=run_settings,
+                         random=random.Random(seed))
         except (NoSuchExample, Unsatisfiable):
             found = None
     options = {"max_examples": max_examples, "seed": seed, "rtol": rtol, "atol": atol, "ties": ties,
-               "precision": tol.precision}
+               "precision": tol.precision, "subnormals": tol.subnormals, "assume": describe(assume)}
     notes = tuple(dict.fromkeys(evaluate.allowed))[:20]
-    extra = {"declined": evaluate.declined, "output": runner.output, "output_bytes": runner.output_bytes}
+    counts = {"examples_run": state["run"], "declined": state["declined"], "shrink_calls": state["shrink"],
+              "output": runner.output, "output_bytes": runner.output_bytes}
     if found is None:
-        return Report(op, True, len(cache), (), notes, options, **extra)
-    findings, expected, got = cache[_key(found)]
+        return Report(op, state["run"] > 0, failures=(), allowed=notes, options=options, **counts)
+    result = cache[_key(found)]
+    primary = [(c, m) for c, m in result.findings if c == state["clause"]]
+    others = [c for c, _ in result.findings if c != state["clause"]]
+    if others:
+        notes = (f"also broken on the shrunk input (likely the same defect): {', '.join(others)}", *notes)
     ref = candidate_import(candidate, target)
-    return Report(op, False, len(cache), _failures(spec, found, findings, expected, got, ref), notes, options,
-                  **extra)
+    failures = _failures(spec, found, primary, result.expected, result.got, ref)
+    return Report(op, False, failures=failures, allowed=notes, options=options, **counts)
 
 
 def assert_conforms(op, candidate, **options) -> Report:
@@ -206,30 +254,35 @@ def assert_conforms(op, candidate, **options) -> Report:
     return report
 
 
-def judge(op, candidate, *, rtol=None, atol=None, ties="lowest-index", precision="float64",
+def judge(op, candidate, *, rtol=None, atol=None, ties="lowest-index", precision="float64", subnormals="preserve",
           time_limit=TIME_LIMIT, warmup=WARMUP, expected=None, **inputs) -> list[Failure]:
     """Run ``candidate`` once on ``inputs`` (keyword arguments named as the op's arguments) and return the
-    clauses it breaks (an empty list when it conforms on this input). ``expected`` overrides the reference's
-    result (used by ``refimpl verify`` with golden vectors)."""
+    clauses it breaks (an empty list when it conforms on this input or declines it with ``Unsupported``).
+    ``expected`` overrides the reference's result (used by ``refimpl verify`` with golden vectors; ignored under
+    precision="float32" or subnormals="flush", where the reference runs on the inputs as the candidate reads them)."""
     inputs = check_inputs_complete(OPS[check_choice(op, "op", OP_NAMES)], inputs)
     [(_, failures)] = judge_cases(op, candidate, [{"id": "", "inputs": inputs, "expected": expected}], rtol=rtol,
-                                  atol=atol, ties=ties, precision=precision, time_limit=time_limit, warmup=warmup)
+                                  atol=atol, ties=ties, precision=precision, subnormals=subnormals,
+                                  time_limit=time_limit, warmup=warmup)
     return failures
 
 
 def judge_cases(op, candidate, cases, *, rtol=None, atol=None, ties="lowest-index", precision="float64",
-                time_limit=TIME_LIMIT, warmup=WARMUP, target=None) -> list[tuple[str, list[Failure]]]:
+                subnormals="preserve", time_limit=TIME_LIMIT, warmup=WARMUP,
+                target=None) -> list[tuple[str, list[Failure]]]:
     """``judge`` on each of ``cases`` (dicts with ``id``, ``inputs`` and ``expected``, None for the reference's
     result) with one worker for all: ``[(id, failures), ...]``."""
-    tol = _options(op, candidate, 1, 0, rtol, atol, ties, precision, time_limit, warmup)
+    tol = _options(op, candidate, 1, 0, rtol, atol, ties, precision, time_limit, warmup, subnormals)
     spec = OPS[op]
     ref = candidate_import(candidate, target)
+    own_numerics = tol.precision != "float64" or tol.subnormals != "preserve"
     out = []
     with Runner(candidate, op, spec.args, time_limit, warmup) as runner:
         for case in cases:
             evaluation = _Evaluation(spec, runner, tol)
-            if case["expected"] is not None:
+            if case["expected"] is not None and not own_numerics:
                 evaluation.op = spec._replace(reference=lambda _, e=case["expected"]: e)
-            findings, exp, got = evaluation(case["inputs"])
-            out.append((case["id"], list(_failures(spec, case["inputs"], findings, exp, got, ref))))
+            result = evaluation(case["inputs"])
+            out.append((case["id"], list(_failures(spec, case["inputs"], result.findings, result.expected,
+                                                   result.got, ref))))
     return out

@@ -45,8 +45,9 @@ _OPS = {
     ],
     "floor_quantize": [
         ("floor_quantize.floor", "code = floor(alpha * w_tilde + beta), toward -inf (floor(-0.5) = -1)"),
-        ("floor_quantize.boundary", "within the floor window of an integer a code one off is a rounding artefact "
-                                    "('boundary, allowed'), except on an integer float64 reaches exactly"),
+        ("floor_quantize.boundary", "within the floor window of an integer a code one off (as many as the window "
+                                    "is wide once |alpha * w_tilde| >= 2^52) is a rounding artefact ('boundary, "
+                                    "allowed'), except on an integer float64 reaches exactly"),
     ],
     "quantize": [
         ("quantize.range", "0 <= code <= 2^bits - 1"),
@@ -100,6 +101,8 @@ _OPS = {
         ("ig.zero-path", "x == baseline gives attributions exactly 0"),
         ("ig.linear-exact", "where the network is affine along the whole path (e.g. no hidden layer), "
                             "IG = (x - b) * grad F within the rounding bound"),
+        ("ig.relu-prime-zero", "ReLU'(0) = 0 along the path: a hidden unit that is 0 on a whole piece of the path "
+                               "passes no gradient there"),
         ("ig.completeness", "sum_i IG_i = F(x) - F(baseline) within the rounding bound"),
         ("ig.value", "IG = (x - b) * integral_0^1 grad F(b + a (x - b)) da, the exact piecewise-linear integral"),
     ],

@@ -32,7 +32,14 @@ def add_arguments(parser, name: str) -> None:
     parser.add_argument("--rtol", type=float, metavar="R", help="relative tolerance replacing the rounding bounds")
     parser.add_argument("--atol", type=float, metavar="A", help="absolute tolerance replacing the rounding bounds")
     parser.add_argument("--ties", choices=("lowest-index", "any"), default="lowest-index")
-    parser.add_argument("--precision", choices=("float64", "float32"), default="float64")
+    parser.add_argument("--precision", choices=("float64", "float32"), default="float64",
+                        help="the candidate's precision (float32: float32 inputs, judged in float32)")
+    parser.add_argument("--subnormals", choices=("preserve", "flush"), default="preserve",
+                        help="flush: the candidate flushes subnormals to zero (FTZ/DAZ) and is judged as such")
+    if name == "check":
+        parser.add_argument("--assume", action="append", metavar="NAME=LO..HI",
+                            help="restrict the search to the candidate's domain, e.g. bits=2..16 or bits=8,16 "
+                                 "(repeatable)")
     parser.add_argument("--time-limit", type=float, default=TIME_LIMIT, metavar="SECONDS",
                         help=f"per-call time limit (default {TIME_LIMIT:g})")
     parser.add_argument("--warmup", type=float, default=WARMUP, metavar="SECONDS",
@@ -43,7 +50,7 @@ def add_arguments(parser, name: str) -> None:
 
 def _options(args) -> dict:
     return {"rtol": args.rtol, "atol": args.atol, "ties": args.ties, "precision": args.precision,
-            "time_limit": args.time_limit, "warmup": args.warmup}
+            "subnormals": args.subnormals, "time_limit": args.time_limit, "warmup": args.warmup}
 
 
 def _list(as_json: bool) -> int:
@@ -78,9 +85,11 @@ def run(args, name: str) -> int:
     if name == "verify":
         return _verify(args, candidate)
     from .check import check  # noqa: PLC0415
+    from .domain import parse  # noqa: PLC0415
 
     try:
-        report = check(args.op, candidate, max_examples=args.max_examples, seed=args.seed, **_options(args))
+        report = check(args.op, candidate, max_examples=args.max_examples, seed=args.seed,
+                       assume=parse(args.assume), **_options(args))
     except ImportError as exc:  # Hypothesis missing: a set-up error, exit status 2
         raise ValueError(str(exc)) from None
     print(report.dumps() if args.json else report)

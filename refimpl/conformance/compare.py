@@ -14,7 +14,8 @@ rounding-error bound ``SAFETY * K * u * M`` where
   ``|fl(x.y) - x.y| <= gamma_m |x|.|y|`` with ``gamma_m ~ m u``, and through a network the layer bounds add up, so
   ``K = sum over layers of (fan-in + 2)`` plus a few for the elementwise steps;
 - plus ``SAFETY * K`` times the subnormal spacing (2**-1074, or 2**-149 for float32): relative bounds say nothing
-  near zero, where results are subnormal;
+  near zero, where results are subnormal; under ``subnormals="flush"`` the smallest normal number (2**-1022 or
+  2**-126) instead, since flushing a subnormal intermediate to 0 errs by up to that much;
 - ``SAFETY = 4``: a factor 2 because the reference and the candidate each err by up to the bound, and 2 more for
   the second-order terms the first-order bound leaves out.
 
@@ -36,21 +37,40 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..spec.mlp import backward_trace
+from .numerics import Numerics
 
 SAFETY = 4.0
 ELEMENTWISE_ROUNDINGS = 4  # minmax_normalize, dequantize: a subtraction, a division, a multiply, an addition
 UNIT_ROUNDOFF = {"float64": 2.0 ** -53, "float32": 2.0 ** -24}
 SUBNORMAL_SPACING = {"float64": 2.0 ** -1074, "float32": 2.0 ** -149}  # absolute error floor near zero
+SMALLEST_NORMAL = {"float64": 2.0 ** -1022, "float32": 2.0 ** -126}  # the floor under subnormals="flush"
 
 
 @dataclass(frozen=True)
 class Tolerance:
-    """The comparison options of one check: declared precision, user rtol/atol, tie policy."""
+    """The comparison options of one check: declared precision, user rtol/atol, tie policy, subnormal mode."""
 
     precision: str = "float64"
     rtol: float | None = None
     atol: float | None = None
     ties: str = "lowest-index"
+    subnormals: str = "preserve"
+
+    @property
+    def numerics(self) -> Numerics:
+        return Numerics(self.precision, self.subnormals)
+
+    @property
+    def spacing(self) -> float:
+        """The absolute part of a rounding window (per rounding)."""
+        return (SMALLEST_NORMAL if self.subnormals == "flush" else SUBNORMAL_SPACING)[self.precision]
+
+    def ulps(self, x, error) -> str:
+        """``error`` in ulps of ``x`` in the declared precision, for messages: ``3.2 float32 ulps``."""
+        dtype = np.dtype(self.precision)
+        spacing = float(np.spacing(dtype.type(abs(float(x))))) if np.isfinite(x) else float("inf")
+        spacing = max(spacing, float(np.finfo(dtype).smallest_subnormal))
+        return f"{float(error) / spacing:.3g} {self.precision} ulps"
 
     @property
     def u(self) -> float:
@@ -65,8 +85,7 @@ class Tolerance:
         expected = np.asarray(expected, dtype=np.float64)
         if self.user:
             return (self.atol or 0.0) + (self.rtol or 0.0) * np.abs(expected)
-        spacing = SUBNORMAL_SPACING[self.precision]
-        bound = SAFETY * roundings * (self.u * np.asarray(magnitude, dtype=np.float64) + spacing)
+        bound = SAFETY * roundings * (self.u * np.asarray(magnitude, dtype=np.float64) + self.spacing)
         return np.broadcast_to(bound, np.broadcast_shapes(np.shape(bound), expected.shape))
 
     def close(self, got, expected, magnitude, roundings: float) -> np.ndarray:

@@ -55,10 +55,23 @@ def mismatch(got: np.ndarray, expected: np.ndarray, index, name: str = "out") ->
     return f"{where(index, name)}={fmt(got[index])}, but should be {fmt(expected[index])}"
 
 
-def as_result(value, name: str, shape: tuple, kind: str, precision: str) -> np.ndarray:
+def _finite_where_expected(out: np.ndarray, expected, name: str) -> None:
+    """common.finite: no NaN/inf, except an infinity where the reference's result is that same infinity (refimpl
+    documents a few: the l1 sum beyond the largest float64 is inf)."""
+    bad = ~np.isfinite(out)
+    if expected is not None:
+        bad &= ~(np.isinf(out) & (out == np.asarray(expected, dtype=np.float64)))
+    if bad.any():
+        i = first(bad)
+        raise Broken("common.finite", f"{where(i, name)}={fmt(out[i])}, but should be "
+                     + ("finite" if expected is None or np.isfinite(np.asarray(expected)[i]) else
+                        fmt(np.asarray(expected)[i])))
+
+
+def as_result(value, name: str, shape: tuple, kind: str, precision: str, expected=None) -> np.ndarray:
     """Check a returned array: array-like of reals (common.type), ``shape`` (common.shape), dtype of ``kind`` "f"
-    (float64, or float32 under precision="float32") or "i" (any integer dtype) (common.dtype), finite
-    (common.finite). Returns it as float64 or int64."""
+    (float64, or float32 under precision="float32") or "i" (any integer dtype) (common.dtype), finite where
+    ``expected`` (if given) is finite (common.finite). Returns it as float64 or int64."""
     if value is None or isinstance(value, (str, bytes, dict)):
         raise Broken("common.type", f"{name} is {type(value).__name__}, but should be an array")
     try:
@@ -78,9 +91,7 @@ def as_result(value, name: str, shape: tuple, kind: str, precision: str) -> np.n
         raise Broken("common.dtype", f"{name}.dtype={arr.dtype}, but should be {' or '.join(allowed)}"
                      + ("" if precision == "float32" else " (pass precision='float32' for a float32 candidate)"))
     out = arr.astype(np.float64)
-    if not np.isfinite(out).all():
-        bad = first(~np.isfinite(out))
-        raise Broken("common.finite", f"{where(bad, name)}={fmt(out[bad])}, but should be finite")
+    _finite_where_expected(out, expected, name)
     return out
 
 
@@ -90,8 +101,9 @@ def as_results(values: list, expected: list, name: str, kind: str, precision: st
             for l, (g, e) in enumerate(zip(values, expected, strict=True))]
 
 
-def as_scalar(value, name: str, precision: str) -> float:
-    """A returned real number: a Python/NumPy real or a 0-d (or single-entry) float array."""
+def as_scalar(value, name: str, precision: str, expected=None) -> float:
+    """A returned real number: a Python/NumPy real or a 0-d (or single-entry) float array; finite unless
+    ``expected`` is that same infinity."""
     if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
         out = float(value)
     else:
@@ -99,10 +111,11 @@ def as_scalar(value, name: str, precision: str) -> float:
             shape = np.shape(value) if np.size(value) == 1 else ()
         except Exception as exc:  # noqa: BLE001 - whatever the candidate returned
             raise Broken("common.type", f"{name} cannot be read as a number ({type(exc).__name__}: {exc})") from None
-        arr = as_result(value, name, shape, "f", precision)
+        arr = as_result(value, name, shape, "f", precision, None if expected is None else np.full(shape, expected))
         out = float(arr.reshape(-1)[0])
-    if not np.isfinite(out):
-        raise Broken("common.finite", f"{name}={fmt(out)}, but should be finite")
+    if not np.isfinite(out) and not (expected is not None and out == expected):
+        raise Broken("common.finite", f"{name}={fmt(out)}, but should be "
+                     + ("finite" if expected is None or np.isfinite(expected) else fmt(expected)))
     return out
 
 

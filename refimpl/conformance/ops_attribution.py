@@ -8,7 +8,7 @@ import numpy as np
 
 from .compare import Tolerance, backward_magnitudes, forward_magnitudes, network_roundings
 from .judging import as_result, first, mismatch
-from .ops_network import _gradient_clause
+from .ops_network import _gradient_clause, row_clause
 
 
 def _gradient_bound(W, b, X, target, all_active=False):
@@ -27,13 +27,11 @@ def judge_saliency(inp, expected, got, tol: Tolerance, v) -> None:
         i = first(out < 0)
         if i is not None:
             v.fail("saliency.abs", f"{mismatch(out, expected, i)} (abs=True: |gradient| is never negative)")
-    clause = _gradient_clause("saliency", "saliency.value", W, b, X, mags, tol, v)
-    if clause is None:
+    blamed = row_clause("saliency", "saliency.value", W, b, X, mags, tol, v,
+                        ~tol.close(out, expected, bound, network_roundings(W)))
+    if blamed is None:
         return
-    close = tol.close(out, expected, bound, network_roundings(W))
-    i = first(~close)
-    if i is None:
-        return
+    clause, i = blamed
     if not absolute and expected[i] < 0 and tol.close(out[i], -expected[i], bound[i], network_roundings(W)):
         v.fail("saliency.abs", f"{mismatch(out, expected, i)} (abs=False: the signed gradient, not |gradient|)")
     else:
@@ -47,11 +45,10 @@ def judge_gradient_x_input(inp, expected, got, tol: Tolerance, v) -> None:
     if i is not None:
         v.fail("gradient_x_input.zero-input", f"{mismatch(out, expected, i)} (x{list(i)} = 0)")
     bound, mags = _gradient_bound(W, b, X, inp["target"])
-    clause = _gradient_clause("gradient_x_input", "gradient_x_input.value", W, b, X, mags, tol, v)
-    if clause is None:
-        return
-    i = first(~tol.close(out, expected, np.abs(X) * bound, network_roundings(W) + 1))
-    if i is not None:
+    blamed = row_clause("gradient_x_input", "gradient_x_input.value", W, b, X, mags, tol, v,
+                        ~tol.close(out, expected, np.abs(X) * bound, network_roundings(W) + 1))
+    if blamed is not None:
+        clause, i = blamed
         v.fail(clause, f"{mismatch(out, expected, i)} (target {inp['target'][i[0]]})")
 
 

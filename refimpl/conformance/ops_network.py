@@ -13,29 +13,64 @@ from .compare import Tolerance, backward_magnitudes, forward_magnitudes, network
 from .judging import Broken, as_result, as_results, as_scalar, as_sequence, first, fmt, mismatch
 
 
-def _zero_preactivations(weights, biases, X, mags, tol: Tolerance):
-    """(exactly zero somewhere, within rounding of zero but not zero somewhere) over the hidden pre-activations;
+def _zero_rows(weights, biases, X, mags, tol: Tolerance):
+    """Per row of X: (a hidden pre-activation is exactly 0, one lies within rounding of 0 without being 0);
     ``mags``: :func:`forward_magnitudes` of the same network and X."""
     hs = forward_trace(weights, biases, X)
-    exact, ambiguous = False, False
+    exact = np.zeros(X.shape[0], dtype=bool)
+    ambiguous = np.zeros(X.shape[0], dtype=bool)
     for layer in range(len(weights) - 1):
         z = hs[layer] @ weights[layer] + biases[layer]
         bound = tol.bound(z, mags[layer + 1], network_roundings(weights[: layer + 1]))
-        exact |= bool((z == 0).any())
-        ambiguous |= bool(((z != 0) & (np.abs(z) <= bound)).any())
-    return exact, ambiguous
+        exact |= (z == 0).any(axis=1)
+        ambiguous |= ((z != 0) & (np.abs(z) <= bound)).any(axis=1)
+    return exact, ambiguous & ~tol.user
+
+
+_UNDETERMINED = ("a hidden pre-activation lies within rounding of 0: its ReLU mask, and so the gradient, is not "
+                 "determined by the inputs; {what} not compared (boundary, allowed)")
 
 
 def _gradient_clause(op: str, default: str, weights, biases, X, mags, tol, v) -> str | None:
-    """The clause a gradient mismatch belongs to: ``op.relu-prime-zero`` when a hidden pre-activation is exactly 0,
-    else ``default``; None (gradients not compared) when one lies within rounding of 0 without being 0, so that
-    its ReLU mask is not determined by the inputs."""
-    exact, ambiguous = _zero_preactivations(weights, biases, X, mags, tol)
-    if ambiguous and not tol.user:
-        v.allow("a hidden pre-activation lies within rounding of 0: its ReLU mask, and so the gradient, is not "
-                "determined by the inputs; gradients not compared (boundary, allowed)")
+    """For judges that compare a whole batch at once: ``op.relu-prime-zero`` when a hidden pre-activation is exactly
+    0 in some row, else ``default``; None (not compared) when one lies within rounding of 0 without being 0. Judges
+    that can name the mismatching row use :func:`row_clause` instead."""
+    exact, ambiguous = _zero_rows(weights, biases, X, mags, tol)
+    if ambiguous.any():
+        v.allow(_UNDETERMINED.format(what="gradients"))
         return None
-    return f"{op}.relu-prime-zero" if exact else default
+    return f"{op}.relu-prime-zero" if exact.any() else default
+
+
+def row_clause(op: str, default: str, weights, biases, X, mags, tol, v, wrong: np.ndarray):
+    """(clause, index) of the first mismatch ``wrong`` (rows x entries) to report, or None: a mismatch in a row
+    without an exact-zero hidden pre-activation is ``default``; only when every mismatching row has one is it
+    ``op.relu-prime-zero``. Rows with a pre-activation within rounding of 0 (not 0) are not compared."""
+    exact, ambiguous = _zero_rows(weights, biases, X, mags, tol)
+    if ambiguous.any():
+        v.allow(_UNDETERMINED.format(what="the gradients of those rows"))
+    wrong = wrong & ~ambiguous[:, None]
+    i = first(wrong & ~exact[:, None])
+    if i is not None:
+        return default, i
+    i = first(wrong)
+    return None if i is None else (f"{op}.relu-prime-zero", i)
+
+
+def _relu_prime_one_gradients(weights, biases, X, dlogits):
+    """The backward pass with ReLU'(0) = 1 (masks z >= 0): what a candidate with that convention returns. Used only
+    to tell whether a mismatch is that convention (relu-prime-zero) or something else."""
+    hs, masks = [X], []
+    for W, b in zip(weights[:-1], biases[:-1], strict=True):
+        z = hs[-1] @ W + b
+        masks.append(z >= 0)
+        hs.append(np.maximum(z, 0.0))
+    dz, dW, db = dlogits, [None] * len(weights), [None] * len(weights)
+    for layer in range(len(weights) - 1, -1, -1):
+        dW[layer], db[layer] = hs[layer].T @ dz, dz.sum(axis=0)
+        if layer:
+            dz = (dz @ weights[layer].T) * masks[layer - 1]
+    return dW, db
 
 
 def judge_mlp_forward(inp, expected, got, tol: Tolerance, v) -> None:
@@ -67,15 +102,29 @@ def judge_mlp_gradients(inp, expected, got, tol: Tolerance, v) -> None:
     if not tol.close(got_loss, loss, abs(loss) + logits_max + np.log(k + 1) + 1.0, K):
         v.fail("mlp_gradients.loss", f"loss={fmt(got_loss)}, but should be {fmt(loss)} ({inp['loss']})")
     bound = backward_magnitudes(W, mags, _dlogits_magnitude(mags[-1], n, k))
-    relu = _gradient_clause("mlp_gradients", "", W, b, X, mags, tol, v)  # "" when no pre-activation is exactly 0
-    if relu is None:
+    exact, ambiguous = _zero_rows(W, b, X, mags, tol)
+    if ambiguous.any():  # dW and db sum over the rows: one undetermined mask leaves them undetermined
+        v.allow(_UNDETERMINED.format(what="gradients"))
         return
+    found = None
     for name, outs, exps, bnds in (("dweights", outs_W, dW, bound.weights), ("dbiases", outs_b, db, bound.biases)):
         for l, (o, e, m) in enumerate(zip(outs, exps, bnds, strict=True)):
             i = first(~tol.close(o, e, m, K))
-            if i is not None:
-                v.fail(relu or f"mlp_gradients.{name}", mismatch(o, e, i, f"{name}[{l}]"))
-                break
+            if i is not None and found is None:
+                found = (f"mlp_gradients.{name}", mismatch(o, e, i, f"{name}[{l}]"))
+    if found is None:
+        return
+    clause, message = found
+    if exact.any():  # blamed on ReLU'(0) only when the ReLU'(0) = 1 gradients are what the candidate returned
+        from ..spec.losses import CHECKED  # noqa: PLC0415
+
+        _, dlogits = CHECKED[inp["loss"]](forward_trace(W, b, X)[-1], inp["y"])
+        alt_W, alt_b = _relu_prime_one_gradients(W, b, X, dlogits)
+        if all(tol.close(o, e, m, K).all() for o, e, m in zip(outs_W + outs_b, alt_W + alt_b,
+                                                               list(bound.weights) + list(bound.biases),
+                                                               strict=True)):
+            clause = "mlp_gradients.relu-prime-zero"
+    v.fail(clause, message)
 
 
 def judge_input_gradient(inp, expected, got, tol: Tolerance, v) -> None:
@@ -84,12 +133,12 @@ def judge_input_gradient(inp, expected, got, tol: Tolerance, v) -> None:
     onehot = np.eye(W[-1].shape[1])[inp["target"]]
     mags = forward_magnitudes(W, b, X)
     bound = backward_magnitudes(W, mags, onehot).inputs
-    clause = _gradient_clause("input_gradient", "input_gradient.value", W, b, X, mags, tol, v)
-    if clause is None:
-        return
-    i = first(~tol.close(out, expected, bound, network_roundings(W)))
-    if i is not None:
-        v.fail(clause, f"{mismatch(out, expected, i)} (target {inp['target'][i[0]]})")
+    blamed = row_clause("input_gradient", "input_gradient.value", W, b, X, mags, tol, v,
+                        ~tol.close(out, expected, bound, network_roundings(W)))
+    if blamed is not None:
+        clause, i = blamed
+        v.fail(clause, f"{mismatch(out, expected, i)} (target {inp['target'][i[0]]}"
+               + (", a hidden pre-activation of this row is exactly 0)" if clause.endswith("zero") else ")"))
 
 
 def judge_integrated_gradients(inp, expected, got, tol: Tolerance, v) -> None:
@@ -108,7 +157,7 @@ def judge_integrated_gradients(inp, expected, got, tol: Tolerance, v) -> None:
     close = np.abs(out - expected) <= entry_bound
     affine = _affine_rows(W, b, X, B)
     i = first(affine[:, None] & ~close)
-    if i is not None:
+    if i is not None and not _flat_unit(W, b, X[i[0]], B[i[0]], tol, v):
         v.fail("ig.linear-exact", f"{mismatch(out, expected, i)} (the network is affine along row {i[0]}'s path: "
                "IG = (x - b) * grad F)")
     fx, fb = (forward_trace(W, b, Z)[-1][rows, t] for Z in (X, B))
@@ -120,8 +169,32 @@ def judge_integrated_gradients(inp, expected, got, tol: Tolerance, v) -> None:
         v.fail("ig.completeness", f"sum(out[{r}])={fmt(out[r].sum())}, but should be F(x) - F(b) = "
                f"{fmt(fx[r] - fb[r])} (target {t[r]})")
     i = first(~close)
-    if i is not None:
+    if i is not None and not _flat_unit(W, b, X[i[0]], B[i[0]], tol, v, mismatch(out, expected, i)):
         v.fail("ig.value", mismatch(out, expected, i))
+
+
+def _flat_unit(W, b, x, z, tol, v, message=None) -> bool:
+    """Whether a hidden unit is 0 (within rounding) on a whole piece of the path z -> x, i.e. at both ends and the
+    middle of a piece; then ReLU'(0) decides that unit's gradient on the piece, and a mismatch of this row is
+    reported as ig.relu-prime-zero (with ``message``; without one, only the answer is returned)."""
+    if len(W) == 1:
+        return False
+    a = linear_pieces(MLP(W, b), x, z)
+    ends = np.concatenate([a, (a[:-1] + a[1:]) / 2])
+    P = z + ends[:, None] * (x - z)
+    hs, mags = forward_trace(W, b, P), forward_magnitudes(W, b, np.maximum(np.abs(x), np.abs(z))[None, :])
+    for layer in range(len(W) - 1):
+        zs = hs[layer] @ W[layer] + b[layer]
+        small = np.abs(zs) <= tol.bound(zs, mags[layer + 1], 2 * network_roundings(W[: layer + 1]))
+        k = len(a)
+        flat = small[: k - 1] & small[1:k] & small[k:]  # piece j: its two ends and its middle
+        if flat.any():
+            if message is not None:
+                j, unit = (int(t) for t in np.argwhere(flat)[0])
+                v.fail("ig.relu-prime-zero", f"{message} (hidden unit {unit} of layer {layer} is 0 along piece "
+                       f"[{fmt(a[j])}, {fmt(a[j + 1])}] of this row's path: ReLU'(0) = 0 passes no gradient)")
+            return True
+    return False
 
 
 def _affine_rows(W, b, X, B) -> np.ndarray:
@@ -129,7 +202,7 @@ def _affine_rows(W, b, X, B) -> np.ndarray:
     if len(W) == 1:
         return np.ones(X.shape[0], dtype=bool)
     mlp = MLP(W, b)
-    return np.array([len(linear_pieces(mlp, x, z)) == 2 for x, z in zip(X, B, strict=True)])
+    return np.array([len(linear_pieces(mlp, x, z)) == 2 for x, z in zip(X, B, strict=True)], dtype=bool)
 
 
 def judge_prune_neurons(inp, expected, got, tol: Tolerance, v) -> None:
@@ -148,9 +221,13 @@ def judge_prune_neurons(inp, expected, got, tol: Tolerance, v) -> None:
     got_b = as_results(got_b, exp_b, "biases", "f", tol.precision)
     mlp = MLP(W, b)
     prev = np.arange(W[0].shape[0])
-    kept_all = []
+    kept_all, folded = [], False
     for l in range(len(W) - 1):
-        kept = _match_columns(W[l][prev, :], got_W[l], l, set(exp_kept[l].tolist()))
+        incoming = W[l][prev, :]
+        # biases tell identical columns apart unless a removed dead neuron was folded into this layer's biases
+        kept = _match_columns(incoming, got_W[l], l, set(exp_kept[l].tolist()), None if folded else b[l], got_b[l])
+        removed = np.setdiff1d(np.arange(incoming.shape[1]), kept)
+        folded = bool(removed.size) and bool((~incoming[:, removed].any(axis=0)).any())
         P = neuron_importance(mlp, l, "l1")
         dropped = np.setdiff1d(np.arange(P.size), kept)
         if kept.size and dropped.size and P[kept].min() < P[dropped].max():
@@ -182,17 +259,28 @@ def judge_prune_neurons(inp, expected, got, tol: Tolerance, v) -> None:
                 break
 
 
-def _match_columns(original: np.ndarray, got: np.ndarray, layer: int, preferred) -> np.ndarray:
-    """The original neuron behind each column of ``got``: an unused column after the previous match with exactly
-    the same incoming weights. Neurons whose incoming columns are identical cannot be told apart by them; the
-    reading most favourable to the candidate (one the reference also kept) is taken, and the outgoing rows checked
-    later decide."""
+def _match_columns(original: np.ndarray, got: np.ndarray, layer: int, preferred, bias, got_bias) -> np.ndarray:
+    """The original neuron behind each column of ``got``, in order: a column with exactly the same incoming weights.
+    Neurons whose incoming columns are alike (on the rows still there) are told apart by their biases (a bias equal
+    to the returned one; ``bias`` None where folding changed them), then by the reading most favourable to the
+    candidate (one the reference also kept); the outgoing rows checked later decide. Every choice keeps the rest
+    matchable (``feasible``), so an in-order matching is found whenever one exists."""
+    m, n = got.shape[1], original.shape[1]
+    same = np.array([[np.array_equal(original[:, c], got[:, j]) for c in range(n)] for j in range(m)],
+                    dtype=bool).reshape(m, n)
+    feasible = np.zeros((m + 1, n + 1), dtype=bool)  # feasible[j, c]: got[:, j:] matches within original[:, c:]
+    feasible[m, :] = True
+    for j in range(m - 1, -1, -1):
+        for c in range(n - 1, -1, -1):
+            feasible[j, c] = feasible[j, c + 1] or (same[j, c] and feasible[j + 1, c + 1])
     kept, start = [], 0
-    for j in range(got.shape[1]):
-        hits = [c for c in range(start, original.shape[1]) if np.array_equal(original[:, c], got[:, j])]
+    for j in range(m):
+        hits = [c for c in range(start, n) if same[j, c] and feasible[j + 1, c + 1]]
         if not hits:
             raise Broken("prune_neurons.structure", f"weights[{layer}][:, {j}] is not the incoming column of any "
                          f"remaining neuron of hidden layer {layer} (in order): {got[:, j].tolist()}")
+        if bias is not None:
+            hits = [c for c in hits if bias[c] == got_bias[j]] or hits
         pick = next((c for c in hits if c in preferred), hits[0])
         kept.append(pick)
         start = pick + 1

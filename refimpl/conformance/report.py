@@ -44,22 +44,37 @@ class Report:
     """The outcome of ``check(op, candidate, ...)``."""
 
     op: str
-    passed: bool
-    examples_run: int
+    passed: bool  # no clause broken and at least one example exercised
+    examples_run: int  # inputs the candidate computed before the first failure (shrinking calls not included)
     failures: tuple[Failure, ...] = ()
     allowed: tuple[str, ...] = ()  # 'boundary, allowed' notes (first few)
     options: dict = field(default_factory=dict)
     declined: int = 0  # inputs the candidate declined with Unsupported (not judged)
     output: str = ""  # the end of what the candidate wrote to stdout/stderr (bounded)
     output_bytes: int = 0  # how much it wrote in all
+    shrink_calls: int = 0  # candidate calls made while shrinking a failure
 
     def __bool__(self) -> bool:
         return self.passed
 
+    def _counts(self) -> str:
+        text = f"{self.examples_run} examples exercised, {self.declined} declined"
+        return text + (f", {self.shrink_calls} shrinking calls" if self.shrink_calls else "")
+
+    def _declared(self) -> str:
+        o = self.options
+        parts = [f"{k}={o[k]}" for k in ("precision", "subnormals") if o.get(k) not in (None, "float64", "preserve")]
+        parts += [f"assume {k}={v}" for k, v in (o.get("assume") or {}).items()]
+        return f" [declared: {', '.join(parts)}]" if parts else ""
+
     def __str__(self) -> str:
-        head = (f"{self.op}: conforms ({self.examples_run} examples)" if self.passed else
-                f"{self.op}: does NOT conform ({self.examples_run} examples, {len(self.failures)} clause(s) broken)")
-        lines = [head]
+        if self.failures:
+            head = f"{self.op}: does NOT conform ({self._counts()}; clause {self.failures[0].clause} broken)"
+        elif self.examples_run == 0:
+            head = f"{self.op}: NOT judged (no example exercised: {self._counts()})"
+        else:
+            head = f"{self.op}: conforms on {self._counts()}"
+        lines = [head + self._declared()]
         lines += [f"  note: {note}" for note in self.allowed[:3]]
         if self.declined:
             lines.append(f"  declined: {self.declined} input(s) (the candidate raised Unsupported)")
@@ -72,7 +87,7 @@ class Report:
 
     def to_json(self) -> dict:
         return {"op": self.op, "passed": self.passed, "examples_run": self.examples_run, "options": _plain(self.options),
-                "allowed": list(self.allowed), "declined": self.declined,
+                "allowed": list(self.allowed), "declined": self.declined, "shrink_calls": self.shrink_calls,
                 "candidate_output": self.output[-OUTPUT_SHOWN:], "candidate_output_bytes": self.output_bytes,
                 "failures": [{"clause": f.clause, "formula": CLAUSES[f.clause].formula, "message": f.message,
                               "inputs": _plain(f.inputs), "expected": _plain(f.expected),

@@ -227,7 +227,7 @@ MORE = [
     _m("pieces_affine_everywhere", "linear_pieces", "linear_pieces.missing linear_pieces.extra"),
     _m("pieces_with_midpoints", "linear_pieces", "linear_pieces.extra"),
     _m("fake_quantize_zero_in_range", "fake_quantize", "fake_quantize.endpoints"),
-    _m("fake_quantize_half_even", "fake_quantize", "fake_quantize.boundary fake_quantize.codes"),
+    _m("fake_quantize_half_even", "fake_quantize", "fake_quantize.boundary fake_quantize.codes fake_quantize.endpoints"),
     _m("fake_quantize_pow2_levels", "fake_quantize", "fake_quantize.endpoints fake_quantize.levels"),
     _m("fake_quantize_float32", "fake_quantize", "common.dtype"),
     _m("quantize_model_with_zeros", "quantize_model", "quantize_model.zeros"),
@@ -247,6 +247,6 @@ MORE = [
     _m("fqpc_constant_slice_nan", "fake_quantize_per_channel", "common.finite"),
     _m("dqpc_pow2_step", "dequantize_per_channel", "dequantize_per_channel.endpoints"),
     _m("importance_l2_squared", "neuron_importance", "neuron_importance.l2"),
-    _m("importance_activation_of_z", "neuron_importance", "neuron_importance.activation"),
+    _m("importance_activation_of_z", "neuron_importance", "neuron_importance.activation neuron_importance.dead"),
     _m("importance_l1_outgoing", "neuron_importance", "neuron_importance.l1 neuron_importance.dead common.shape"),
 ]
