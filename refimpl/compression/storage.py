@@ -1,4 +1,4 @@
-"""Honest sizes: every size is ``len()`` of a byte string that :func:`decode` reads back.
+"""Honest sizes: every size is ``len()`` of a byte string that :func:`decode` reads back (specified in docs/format.md).
 
 Byte layout (all integers and floats little-endian; "packed" means :func:`pack_codes`' bit stream):
 
