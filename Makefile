@@ -68,6 +68,7 @@ bench: $(STAMP_BENCH)
 
 lint: $(STAMP_LINT)
 	$(PY) -m ruff check refimpl tests
+	$(PY) -m mypy
 
 clean:
 	rm -rf $(VENV) build *.egg-info

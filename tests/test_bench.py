@@ -18,8 +18,9 @@ from refimpl.bench.workloads import IG_PROBLEMS, STEP_PROBLEMS
 from refimpl.cli import main
 
 # per step problem: the step, one thread, GEMMs alone, whole epochs, whole epochs one thread; then gradients, demo IG
-# and its delta, per IG problem its time and delta (and the 784-input one its memory), the checker, the demo's memory
-N_ROWS = 5 * len(STEP_PROBLEMS) + 5 + 2 * len(IG_PROBLEMS) + 1
+# and its delta, per IG problem its time, one thread, delta (and the 784-input one its memory), the checker, the
+# demo's memory
+N_ROWS = 5 * len(STEP_PROBLEMS) + 5 + 3 * len(IG_PROBLEMS) + 1
 ROW_KEYS = {"measurement", "unit", "refimpl", "compared_with", "peer", "ratio", "ratio_range", "goal", "goal_on",
             "met", "max_abs_difference"}
 
@@ -56,8 +57,8 @@ def test_quick_run_measures_every_refimpl_side(quick_result):
 def test_without_torch_the_torch_cells_say_so(quick_result):
     torch_rows = [row for row in quick_result["rows"] if row["compared_with"] in
                   ("torch eager", "torch eager, one thread", "torch autograd", "Captum IG gausslegendre n=50",
-                   "Captum's max |delta|")]
-    assert len(torch_rows) == 2 * len(STEP_PROBLEMS) + 3 + 2 * len(IG_PROBLEMS)
+                   "Captum, one thread", "Captum's max |delta|")]
+    assert len(torch_rows) == 2 * len(STEP_PROBLEMS) + 3 + 3 * len(IG_PROBLEMS)
     for row in torch_rows:
         assert row["peer"] == "skipped (--no-torch)" and row["ratio"] is None and row["met"] is None
 
@@ -151,7 +152,8 @@ def test_explicit_threads_time_the_steps_once():
     with redirect_stdout(out):
         assert main(["bench", "--quick", "--no-torch", "--threads", "1", "--json", "--quiet"]) == 0
     result = json.loads(out.getvalue())
-    assert result["threads"] == 1 and len(result["rows"]) == N_ROWS - 2 * len(STEP_PROBLEMS)  # no one-thread rows
+    one_thread_rows = 2 * len(STEP_PROBLEMS) + len(IG_PROBLEMS)
+    assert result["threads"] == 1 and len(result["rows"]) == N_ROWS - one_thread_rows
     assert not any("one thread" in row["measurement"] for row in result["rows"])
 
 

@@ -90,7 +90,7 @@ def collect(quick: bool, rounds: int | None, no_torch: bool, threads: int | None
                   "threads": threads, "ig_problems": _ig_problems(quick, outdir)}
         configs = {"": config}
         if threads is None:  # the training steps again with one thread per side, in the same rounds
-            configs[report.ONE_THREAD] = config | {"threads": 1, "outdir": None, "steps_only": True}
+            configs[report.ONE_THREAD] = config | {"threads": 1, "outdir": None, "one_thread_subset": True}
         raw = runner.run_rounds(configs, rounds, sides, progress)
         differences = report.differences(outdir)
     torch_result = runner.median_over_rounds(raw["torch"]) if "torch" in raw else None

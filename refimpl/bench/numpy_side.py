@@ -89,6 +89,11 @@ def measure_interpretability(settings: dict, demo_path, outdir, ig_problems: dic
     out["ig_max_abs_delta"] = float(np.max(np.abs(delta)))
     if outdir is not None:
         save_arrays(outdir, "integrated_gradients_refimpl", [attributions])
+    return out | measure_ig_problems(settings, outdir, ig_problems)
+
+
+def measure_ig_problems(settings: dict, outdir, ig_problems: dict) -> dict:
+    out = {}
     for key, path in ig_problems.items():
         out |= measure_ig_problem(key, path, settings, outdir)
     return out
@@ -127,8 +132,8 @@ def measure(config: dict) -> dict:
     """All NumPy-side measurements for one round (``config``: settings, demo problem path, the IG problems' paths,
     and the outdir for the agreement checks, None when no peer runs)."""
     settings, outdir = config["settings"], config["outdir"]
-    if config.get("steps_only"):
-        return measure_steps(settings, outdir)
+    if config.get("one_thread_subset"):  # the training steps and the IG problems, at one thread
+        return measure_steps(settings, outdir) | measure_ig_problems(settings, outdir, config["ig_problems"])
     return (measure_steps(settings, outdir)
             | measure_interpretability(settings, config["demo"], outdir, config["ig_problems"])
             | measure_check(settings))

@@ -73,20 +73,23 @@ def row_specs(n_explained: int, one_thread: bool = False) -> list[tuple]:
          ("integrated_gradients",), 1.0, "ratio", "integrated_gradients"),
         ("  max |delta| of those IG", "abs", "numpy", ("ig_max_abs_delta",), "Captum's max |delta|", "torch",
          ("ig_max_abs_delta",), 1e6, "ratio", None),
-        *_ig_problem_specs(n_explained),
+        *_ig_problem_specs(n_explained, one_thread),
         ("check threshold (candidate in a worker process): examples per second", "per_s", "numpy",
          ("check_examples_per_second",), None, None, None, 300.0, "value", None),
     ]
 
 
-def _ig_problem_specs(n_explained: int) -> list[tuple]:
-    """Rows of the exact IG beyond one hidden layer: time against Captum, max |delta|, and the memory peak of the
-    784-300-100-10 problem."""
+def _ig_problem_specs(n_explained: int, one_thread: bool) -> list[tuple]:
+    """Rows of the exact IG beyond one hidden layer: time against Captum (with ``one_thread``, also with one thread
+    per side), max |delta|, and the memory peak of the 784-300-100-10 problem."""
     specs = []
     for key, description, _, inputs, goal in IG_PROBLEMS:
-        specs += [(f"exact IG, {description}, {n_explained} rows", "s", "numpy", (key, "seconds"),
-                   "Captum IG gausslegendre n=50", "torch", (key, "seconds"), goal, "ratio", key),
-                  ("  max |delta| of those IG", "abs", "numpy", (key, "max_abs_delta"), "Captum's max |delta|",
+        specs.append((f"exact IG, {description}, {n_explained} rows", "s", "numpy", (key, "seconds"),
+                      "Captum IG gausslegendre n=50", "torch", (key, "seconds"), goal, "ratio", key))
+        if one_thread:
+            specs.append(("  the same, one thread per side", "s", "numpy" + ONE_THREAD, (key, "seconds"),
+                          "Captum, one thread", "torch" + ONE_THREAD, (key, "seconds"), goal, "ratio", None))
+        specs += [("  max |delta| of those IG", "abs", "numpy", (key, "max_abs_delta"), "Captum's max |delta|",
                    "torch", (key, "max_abs_delta"), None, "ratio", None)]
         if inputs == "random":
             specs.append(("  peak memory of one such call (tracemalloc)", "bytes", "numpy", (key, "peak_bytes"), None,

@@ -71,17 +71,27 @@ def measure_interpretability(torch, settings: dict, demo_path, outdir, ig_proble
     try:
         from captum.attr import IntegratedGradients  # noqa: PLC0415 - optional dependency, imported only when used
     except ImportError:
-        missing = {key: {"seconds": "not installed", "max_abs_delta": "not installed"} for key in ig_problems}
-        return out | {"integrated_gradients": "not installed", "ig_max_abs_delta": "not installed"} | missing
+        return out | {"integrated_gradients": "not installed", "ig_max_abs_delta": "not installed"}
     seconds, max_delta, attributions = _captum_ig(torch, IntegratedGradients, mlp, X.detach(), targets, settings)
     out |= {"integrated_gradients": seconds, "ig_max_abs_delta": max_delta}
     save_arrays(outdir, "integrated_gradients_torch", [attributions])
+    return out | measure_ig_problems(torch, settings, outdir, ig_problems)
+
+
+def measure_ig_problems(torch, settings: dict, outdir, ig_problems: dict) -> dict:
+    """Captum IG of each of ``IG_PROBLEMS``: seconds per call and max |delta| (attributions saved to ``outdir``)."""
+    try:
+        from captum.attr import IntegratedGradients  # noqa: PLC0415 - optional dependency, imported only when used
+    except ImportError:
+        return {key: {"seconds": "not installed", "max_abs_delta": "not installed"} for key in ig_problems}
+    out = {}
     for key, path in ig_problems.items():
         mlp, X, targets = load_demo_problem(path)
         seconds, max_delta, attributions = _captum_ig(torch, IntegratedGradients, mlp, torch.from_numpy(X),
                                                       torch.from_numpy(targets), settings)
         out[key] = {"seconds": seconds, "max_abs_delta": max_delta}
-        save_arrays(outdir, f"{key}_torch", [attributions])
+        if outdir is not None:
+            save_arrays(outdir, f"{key}_torch", [attributions])
     return out
 
 
@@ -113,7 +123,8 @@ def measure(config: dict) -> dict:
     except ImportError as exc:
         return {"error": f"not installed ({exc})"}
     settings, outdir = config["settings"], config["outdir"]
-    if config.get("steps_only"):
-        return measure_steps(torch, settings, outdir)
+    if config.get("one_thread_subset"):  # the training steps and the IG problems, at one thread
+        return measure_steps(torch, settings, outdir) | measure_ig_problems(torch, settings, outdir,
+                                                                            config["ig_problems"])
     return ({"machine": describe(torch)} | measure_steps(torch, settings, outdir)
             | measure_interpretability(torch, settings, config["demo"], outdir, config["ig_problems"]))

@@ -21,7 +21,7 @@ import time
 
 from . import protocol
 
-OUTPUT_KEPT = 4000  # bytes of a worker's output (stdout and stderr) kept: the last ones
+OUTPUT_HEAD, OUTPUT_TAIL = 1000, 3000  # bytes of a worker's output (stdout and stderr) kept: the first, the last
 _OTHER_WORKERS: set[int] = set()  # the checker's ends of every live worker's pipes, closed in a freshly forked child
 
 
@@ -34,18 +34,26 @@ class Died(Exception):
 
 
 class _Drain(threading.Thread):
-    """Reads a worker's output pipe to the end, keeping the total size and the last OUTPUT_KEPT bytes."""
+    """Reads a worker's output pipe to the end, keeping the total size, the first OUTPUT_HEAD and the last
+    OUTPUT_TAIL bytes (a crash report starts with its cause and ends with the failing frame)."""
 
     def __init__(self, fd: int):
         super().__init__(daemon=True)
-        self.fd, self.size, self.tail = fd, 0, b""
+        self.fd, self.size, self.head, self.tail = fd, 0, b"", b""
         self.start()
 
     def run(self):
         while chunk := os.read(self.fd, 65536):
             self.size += len(chunk)
-            self.tail = (self.tail + chunk)[-OUTPUT_KEPT:]
+            if len(self.head) < OUTPUT_HEAD:
+                taken = OUTPUT_HEAD - len(self.head)
+                self.head, chunk = self.head + chunk[:taken], chunk[taken:]
+            self.tail = (self.tail + chunk)[-OUTPUT_TAIL:]
         os.close(self.fd)
+
+    def text(self) -> bytes:
+        left_out = self.size - len(self.head) - len(self.tail)
+        return self.head + (f"\n[... {left_out} bytes left out ...]\n".encode() if left_out > 0 else b"") + self.tail
 
 
 def status_text(code: int) -> str:
@@ -134,7 +142,7 @@ class Process:
         return self.code
 
     def output(self) -> str:
-        return protocol.printable(self.drain.tail.decode("utf-8", "backslashreplace"), keep="\n\t")
+        return protocol.printable(self.drain.text().decode("utf-8", "backslashreplace"), keep="\n\t")
 
     def output_tail(self, head: int = 200, tail: int = 500) -> str:
         """The output on one line for messages: its start and its end when it is long (a crash report puts the

@@ -21,7 +21,6 @@ from .protocol import Unreadable
 from .runner import Program
 
 SHOWN_ENTRIES = 64  # arrays up to this size are written out in full in --json; larger ones are summarised
-OUTPUT_SHOWN = 2000  # characters of the candidate's captured output shown in a report
 
 
 @dataclass(frozen=True)
@@ -80,15 +79,14 @@ class Report:
             lines.append(f"  declined: {self.declined} input(s) (the candidate raised Unsupported)")
         lines += [f"\n{f}" for f in self.failures]
         if self.output_bytes:
-            shown = self.output[-OUTPUT_SHOWN:]
-            lines.append(f"\ncandidate output ({self.output_bytes} bytes; the last {len(shown)} characters):")
-            lines += [f"  | {line}" for line in shown.splitlines()]
+            lines.append(f"\ncandidate output ({self.output_bytes} bytes in all; its start and end are kept):")
+            lines += [f"  | {line}" for line in self.output.splitlines()]
         return "\n".join(lines)
 
     def to_json(self) -> dict:
         return {"op": self.op, "passed": self.passed, "examples_run": self.examples_run, "options": _plain(self.options),
                 "allowed": list(self.allowed), "declined": self.declined, "shrink_calls": self.shrink_calls,
-                "candidate_output": self.output[-OUTPUT_SHOWN:], "candidate_output_bytes": self.output_bytes,
+                "candidate_output": self.output, "candidate_output_bytes": self.output_bytes,
                 "failures": [{"clause": f.clause, "formula": CLAUSES[f.clause].formula, "message": f.message,
                               "inputs": _plain(f.inputs), "expected": _plain(f.expected),
                               "got": _plain(f.got, f.expected), "snippet": f.snippet} for f in self.failures]}

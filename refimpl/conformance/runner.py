@@ -205,7 +205,7 @@ class Runner:
 
     def _start_error(self, text: str, proc: process.Process) -> str:
         tail = proc.output_tail()
-        return f"{text}" + (f"; its output ended with: {tail}" if tail else "")
+        return f"{text}" + (f"; its output: {tail}" if tail else "")
 
     def _keep_output(self, proc: process.Process) -> None:
         if proc.drain.size:
@@ -219,8 +219,10 @@ class Runner:
 
     @property
     def output(self) -> str:
-        """What the candidate wrote to stdout/stderr (the last ``OUTPUT_KEPT`` bytes of each worker started)."""
-        return "".join(text for _, text in self._outputs)
+        """What the candidate wrote to stdout/stderr (the first and last bytes of each worker started: ``process.OUTPUT_HEAD``, ``OUTPUT_TAIL``)."""
+        text = "".join(text for _, text in self._outputs)  # bounded per worker, but workers may be many
+        return text if len(text) <= 8000 else f"{text[:4000]}\n[... output of restarted workers left out ...]\n" \
+                                              f"{text[-4000:]}"
 
     @property
     def output_bytes(self) -> int:

@@ -1,9 +1,10 @@
 """The exact integrated-gradients engine: a sweep along each path with rank-one updates (unchecked internals).
 
 Path ``γ(α) = b + α (x − b)``, ``α ∈ [0, 1]``; ``z_l(α)`` is hidden layer ``l``'s pre-activation, ``g_l(α) = ∂F/∂z_l``
-and ``IG = (x − b) ⊙ W_0 ∫_0^1 g_1 dα``. Conventions as in ExactLine (:mod:`refimpl.interpret.pieces`): a unit is
-active on a piece when its end values satisfy ``s + e > 0`` (``ReLU'(0) = 0``), it crosses only where the signs are
-strictly opposite, and a crossing whose ``τ = s / (s − e)`` rounds to an end of its piece is dropped.
+and ``IG = (x − b) ⊙ W_0 ∫_0^1 g_1 dα``. The result is the spec's (:mod:`refimpl.spec.integrated`, ExactLine), with
+its conventions: a unit is active on a piece when its end values satisfy ``s + e > 0`` (``ReLU'(0) = 0``), it crosses
+only where the signs are strictly opposite, and a crossing whose ``τ = s / (s − e)`` rounds to an end of its piece is
+dropped. It differs from the spec only in the order of rounding (tested against it and against exact arithmetic).
 
 Layer 1. ``z_1`` is affine on the whole path, so its crossings ``α_j = z_1j(0) / (z_1j(0) − z_1j(1))`` are known at
 once and each unit crosses at most once. Sorted, they cut the path into pieces; from one piece to the next a single
@@ -21,7 +22,10 @@ active on one interval ``[s_j, e_j]`` of the path, so ``∫ g_1j = W_1[j] · (U_
 integral ``U_2(α) = ∫_0^α g_2`` (a running sum of ``J_2``): one dot of length ``n_2`` per crossing, plus one product
 ``W_1 U_2(1)`` per row for the units that are active at α = 1.
 
-Memory: rows are processed in chunks whose breakpoint arrays hold at most ``CHUNK_ENTRIES`` float64 entries each.
+Cost per row: ``O(n_0 n_1 + K_1 n_2)`` with ``K_1 <= n_1`` the layer-1 crossings for two hidden layers (the matrix
+products of layer 1 are done for all rows at once, before and after the element-wise sweep); deeper layers add one
+product per breakpoint of the layers below them in each direction. Memory: rows are processed in chunks (rows with
+similar crossing counts together) whose breakpoint arrays hold at most ``CHUNK_ENTRIES`` float64 entries each.
 """
 
 from __future__ import annotations
@@ -39,10 +43,14 @@ def exact_ig(weights, biases, X, B, targets) -> np.ndarray:
         zA, zB = B @ weights[0] + biases[0], X @ weights[0] + biases[0]
         g1 = _last_layer_integral(np.stack([zA, zB]), np.ones((1, len(X))))[0] * weights[1].T[targets]
         return (X - B) * (g1 @ weights[0].T)
-    out = np.empty_like(X)
-    for rows, first in _first_layer_chunks(weights, biases, X, B):
-        out[rows] = (X[rows] - B[rows]) * (_integrated_g1(weights, biases, first, targets[rows]) @ weights[0].T)
-    return out
+    # Every matrix product over all rows at once, outside the sweep: a threaded BLAS call leaves its worker threads
+    # spinning for a while, which would take a core from the sweep's element-wise work if interleaved with it.
+    layer1 = _first_layer(weights, biases, X, B)
+    total, g1 = np.empty((len(X), weights[1].shape[1])), np.zeros((len(X), weights[1].shape[0]))
+    for rows, first in _chunks(layer1):
+        total[rows], g1[rows] = _integrated_g2(weights, biases, first, targets[rows])
+    g1 += layer1["end_active"] * (total @ weights[1].T)
+    return (X - B) * (g1 @ weights[0].T)
 
 
 def breakpoints(weights, biases, x, b):
@@ -50,41 +58,55 @@ def breakpoints(weights, biases, x, b):
     pre-activations computed at them (a list of arrays, for the caller's overflow check)."""
     if len(weights) == 1:
         return np.array([0.0, 1.0]), []
-    ((_, first),) = _first_layer_chunks(weights, biases, x[None, :], b[None, :])
+    ((_, first),) = _chunks(_first_layer(weights, biases, x[None, :], b[None, :]), exact_zeros=True)
     level = _deeper_layers(weights, biases, first, len(weights))
     return np.unique(level["alpha"]), [first["Z"], level["Z"]]
 
 
 # --- layer 1: crossings known at once, z_2 by rank-one updates ------------------------------------------------
 
-def _first_layer_chunks(weights, biases, X, B):
-    """Yield ``(row indices, first-layer sweep)`` for chunks of rows, rows with similar crossing counts together."""
+def _first_layer(weights, biases, X, B) -> dict:
+    """Per row: ``z_1`` at both ends (``zA``, ``zB``), the crossings (``crossing``, at ``tau``), the units active on
+    the first and last piece, and ``z_2`` (``Z0``), its slope along α (``slope0``) on the first piece and the bound
+    ``|b_1| + max(|zA|, |zB|) |W_1|`` on ``|z_2|`` along the path (``bound``); arrays of shape (n, n_1) or (n, n_2)."""
+    W1, b1 = weights[1], biases[1]
     zA, zB = B @ weights[0] + biases[0], X @ weights[0] + biases[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         tau = zA / (zA - zB)
     crossing = (np.sign(zA) * np.sign(zB) < 0) & (tau > 0) & (tau < 1)
-    counts = crossing.sum(axis=1)
+    start_active = np.where(crossing, zA > 0, zA + zB > 0)
+    return {"zA": zA, "zB": zB, "tau": tau, "crossing": crossing, "W1": W1, "b1": b1,
+            "end_active": np.where(crossing, zB > 0, zA + zB > 0),
+            "Z0": (start_active * zA) @ W1 + b1, "slope0": (start_active * (zB - zA)) @ W1,
+            "bound": np.abs(b1) + np.maximum(np.abs(zA), np.abs(zB)) @ np.abs(W1)}
+
+
+def _chunks(layer1, exact_zeros: bool = False):
+    """Yield ``(row indices, first-layer sweep)`` for chunks of rows, rows with similar crossing counts together
+    (``exact_zeros``: see :func:`_recompute_near_zero`)."""
+    counts = layer1["crossing"].sum(axis=1)
     order = np.argsort(counts, kind="stable")
-    width = max(W.shape[1] for W in weights[1:])
+    width = layer1["Z0"].shape[1]
     lo = 0
     while lo < len(order):  # rows sorted by count: each chunk pads to its last (largest) row's count
         hi = lo + 1
         while hi < len(order) and (hi + 1 - lo) * (counts[order[hi]] + 2) * width <= CHUNK_ENTRIES:
             hi += 1
         rows = np.sort(order[lo:hi])
-        yield rows, _sweep(weights, biases, zA[rows], zB[rows], crossing[rows], tau[rows])
+        yield rows, _sweep({k: v[rows] if k not in ("W1", "b1") else v for k, v in layer1.items()}, exact_zeros)
         lo = hi
 
 
-def _sweep(weights, biases, zA, zB, crossing, tau) -> dict:
+def _sweep(layer1, exact_zeros: bool) -> dict:
     """Layer-1 crossings sorted along each path and ``z_2`` at every breakpoint, breakpoint-major and padded to the
-    chunk's largest count ``K`` (r rows).
+    chunk's largest count ``K`` (r rows; ``layer1`` as from :func:`_first_layer`, for these rows).
 
     Returns a dict: ``alpha`` (K+2, r) breakpoints, 0 first, then the crossings, then 1 (repeated as padding);
     ``length`` (K+1, r); ``unit`` and ``sigma`` (K, r), the unit switching at each crossing and +1 (on) / −1 (off) /
-    0 (padding); ``count`` (r,); ``end_active`` (r, n_1); ``G`` (K, r, n_2) = ``W_1[unit]``; ``Z`` (K+2, r, n_2).
+    0 (padding); ``count`` (r,); ``G`` (K, r, n_2) = ``W_1[unit]``; ``Z`` (K+2, r, n_2).
     """
-    r, n1 = zA.shape
+    zA, zB, crossing, tau, W1 = layer1["zA"], layer1["zB"], layer1["crossing"], layer1["tau"], layer1["W1"]
+    r = zA.shape[0]
     count = crossing.sum(axis=1)
     K = int(count.max(initial=0))
     unit = np.argsort(np.where(crossing, tau, 2.0), axis=1, kind="stable")[:, :K].T  # (K, r)
@@ -94,15 +116,11 @@ def _sweep(weights, biases, zA, zB, crossing, tau) -> dict:
     alpha[0] = 0.0
     alpha[1:-1] = np.where(crossing[cols, unit], tau[cols, unit], 1.0)
     length = np.diff(alpha, axis=0)
-    start_active = np.where(crossing, zA > 0, zA + zB > 0)
-    end_active = np.where(crossing, zB > 0, zA + zB > 0)
-    delta = zB - zA
-    W1 = weights[1]
     G = W1[unit]  # the row of W_1 of the unit switching at each crossing
-    coef = sigma * delta[cols, unit]  # the slope of z_1[unit] along α gained when it switches (0: padding)
-    slope = (start_active * delta) @ W1  # dz_2/dα on the first piece
+    coef = sigma * (zB - zA)[cols, unit]  # the slope of z_1[unit] along α gained when it switches (0: padding)
+    slope = layer1["slope0"].copy()  # dz_2/dα on the current piece
     Z = np.empty((K + 2, r, W1.shape[1]))
-    Z[0] = (start_active * zA) @ W1 + biases[1]
+    Z[0] = layer1["Z0"]
     step = np.empty_like(slope)
     for k in range(K + 1):  # running sums along α: z_2 is continuous, its slope changes by a rank-one term
         np.multiply(slope, length[k, :, None], out=step)
@@ -110,30 +128,32 @@ def _sweep(weights, biases, zA, zB, crossing, tau) -> dict:
         if k < K:
             np.multiply(G[k], coef[k, :, None], out=step)
             slope += step
-    _recompute_near_zero(Z, alpha, zA, zB, crossing, tau, W1, biases[1])
-    return {"alpha": alpha, "length": length, "unit": unit, "sigma": sigma, "count": count,
-            "end_active": end_active, "G": G, "Z": Z}
+    if exact_zeros:
+        _recompute_near_zero(Z, alpha, layer1)
+    return {"alpha": alpha, "length": length, "unit": unit, "sigma": sigma, "count": count, "G": G, "Z": Z}
 
 
-def _recompute_near_zero(Z, alpha, zA, zB, crossing, tau, W1, b1) -> None:
+def _recompute_near_zero(Z, alpha, layer1) -> None:
     """Evaluate directly, in place, the entries of ``Z`` (K+2, r, n_2) within the running sums' rounding of 0.
 
-    A running sum carries the rounding of every earlier step (at most ``(K+2)·2^-52`` times the bound
-    ``|b_1| + Σ_j |W_1[j]| max(|z_1j(0)|, |z_1j(1)|)`` on ``|z_2|``), so a unit that is exactly 0 at a breakpoint
-    (e.g. all its active inputs switch off there) would come out ±1e-17 and split a spurious one-ulp piece next to
-    it. These few entries get the direct form ``ReLU(z_1(α)) · W_1[:, i] + b_1[i]`` with the units crossing at that
-    α exactly 0, as at every other breakpoint."""
-    bound = np.abs(b1) + np.maximum(np.abs(zA), np.abs(zB)) @ np.abs(W1)  # (r, n_2)
-    k, rows, units = np.nonzero(np.abs(Z) <= (4 * Z.shape[0] * np.finfo(float).eps) * bound)
+    A running sum carries the rounding of every earlier step (at most ``(K+2)·2^-52`` times ``layer1["bound"]``), so
+    a unit that is exactly 0 at a breakpoint (e.g. all its active inputs switch off there) would come out ±1e-17 and
+    split a spurious one-ulp piece next to it. These few entries get the direct form
+    ``ReLU(z_1(α)) · W_1[:, i] + b_1[i]`` with the units crossing at that α exactly 0, as at every other breakpoint.
+    Only the breakpoints need it: in the integral such a piece weighs one ulp, and a value of ±1e-17 instead of 0 moves
+    an active fraction by 1e-17 relative to the piece's other end, far inside the completeness bound."""
+    k, rows, units = np.nonzero(np.abs(Z) <= (4 * Z.shape[0] * np.finfo(float).eps) * layer1["bound"])
     if len(k):
+        zA, zB, W1, b1 = layer1["zA"][rows], layer1["zB"][rows], layer1["W1"], layer1["b1"]
         a = alpha[k, rows][:, None]
-        h = np.maximum(zA[rows] + a * (zB[rows] - zA[rows]), 0.0)
-        h[crossing[rows] & (tau[rows] == a)] = 0.0
+        h = np.maximum(zA + a * (zB - zA), 0.0)
+        h[layer1["crossing"][rows] & (layer1["tau"][rows] == a)] = 0.0
         Z[k, rows, units] = np.einsum("mj,jm->m", h, W1[:, units]) + b1[units]
 
 
-def _integrated_g1(weights, biases, first, targets) -> np.ndarray:
-    """``∫_0^1 g_1 dα`` per row of the chunk, shape (r, n_1)."""
+def _integrated_g2(weights, biases, first, targets):
+    """``U_2(1) = ∫_0^1 g_2 dα`` (r, n_2) per row of the chunk, and the crossing units' part of ``∫ g_1`` (r, n_1):
+    ``−σ_j W_1[j] · U_2(α_j)``; the rest, ``[active at α = 1] ⊙ W_1 U_2(1)``, is the caller's (one product)."""
     w_t = weights[-1].T[targets]  # (r, n_H): ∂F/∂h_H
     if len(weights) == 3:
         U = _last_layer_integral(first["Z"], first["length"])
@@ -143,10 +163,10 @@ def _integrated_g1(weights, biases, first, targets) -> np.ndarray:
     for k in range(1, U.shape[0]):  # prefix integral U_2 at the end of each piece, in place
         U[k] += U[k - 1]
     crossing_dots = np.einsum("krn,krn->kr", first["G"], U[:-1])  # W_1[j] · U_2(α_j) at each crossing
-    g1 = first["end_active"] * (U[-1] @ weights[1].T)
+    g1 = np.zeros((U.shape[1], weights[1].shape[0]))
     ks, rows = np.nonzero(first["sigma"])
-    g1[rows, first["unit"][ks, rows]] -= first["sigma"][ks, rows] * crossing_dots[ks, rows]
-    return g1
+    g1[rows, first["unit"][ks, rows]] = -first["sigma"][ks, rows] * crossing_dots[ks, rows]
+    return U[-1], g1
 
 
 def _last_layer_integral(Z, length) -> np.ndarray:

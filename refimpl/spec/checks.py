@@ -9,14 +9,27 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 import numpy as np
+import numpy.typing as npt
+
+FloatArray: TypeAlias = npt.NDArray[np.float64]
+IntArray: TypeAlias = npt.NDArray[np.int64]
+BoolArray: TypeAlias = npt.NDArray[np.bool_]
+IntLike: TypeAlias = int | np.integer[Any]
+"""An int argument: a Python or NumPy integer (bool is refused at run time although it is an int subclass)."""
+RealLike: TypeAlias = float | np.integer[Any] | np.floating[Any]
+"""A real argument: a Python int or float, or a NumPy integer or float (bool is refused at run time)."""
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 _REAL_KINDS = "iuf"  # signed and unsigned integers, floats; never bool, complex, object, str
 
 
-def _as_array(x, name: str, what: str) -> np.ndarray:
+def _as_array(x: object, name: str, what: str) -> npt.NDArray[Any]:
     """``np.asarray(x)``, refusing None, strings and ragged nests with a TypeError that says ``what`` is expected."""
     if x is None or isinstance(x, (str, bytes)):
         raise TypeError(f"{name} must be {what}, got {type(x).__name__}")
@@ -26,8 +39,8 @@ def _as_array(x, name: str, what: str) -> np.ndarray:
         raise TypeError(f"{name} must be {what}: {exc}") from None
 
 
-def as_float_array(x, name: str, *, ndim: int | None = None, allow_empty: bool = True,
-                   finite: bool = True) -> np.ndarray:
+def as_float_array(x: object, name: str, *, ndim: int | None = None, allow_empty: bool = True,
+                   finite: bool = True) -> FloatArray:
     """Return ``x`` as a float64 ndarray after checking its kind, rank, size and finiteness.
 
     The result may share memory with ``x`` when ``x`` already is float64: callers never write to it.
@@ -45,7 +58,7 @@ def as_float_array(x, name: str, *, ndim: int | None = None, allow_empty: bool =
     return arr
 
 
-def as_int_array(x, name: str, *, ndim: int | None = None) -> np.ndarray:
+def as_int_array(x: object, name: str, *, ndim: int | None = None) -> IntArray:
     """Return ``x`` as an int64 ndarray; floats are accepted only when they hold whole numbers."""
     arr = _as_array(x, name, "an array of integers")
     if arr.dtype.kind == "f" and arr.size and np.isfinite(arr).all() and (arr == np.round(arr)).all():
@@ -61,7 +74,7 @@ def as_int_array(x, name: str, *, ndim: int | None = None) -> np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
-def check_int(value, name: str, *, lo: int | None = None, hi: int | None = None) -> int:
+def check_int(value: object, name: str, *, lo: int | None = None, hi: int | None = None) -> int:
     """Return ``value`` as an int within ``[lo, hi]`` (both inclusive); bools and floats are refused."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
@@ -72,7 +85,7 @@ def check_int(value, name: str, *, lo: int | None = None, hi: int | None = None)
     return value
 
 
-def check_real(value, name: str, *, lo: float | None = None, hi: float | None = None,
+def check_real(value: object, name: str, *, lo: float | None = None, hi: float | None = None,
                lo_open: bool = False, hi_open: bool = False) -> float:
     """Return ``value`` as a finite float within the stated bounds (open or closed at each end)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
@@ -89,7 +102,7 @@ def check_real(value, name: str, *, lo: float | None = None, hi: float | None = 
     return value
 
 
-def check_choice(value, name: str, choices: Sequence[str]) -> str:
+def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
     """Return ``value`` if it is one of ``choices``."""
     if not isinstance(value, str):
         raise TypeError(f"{name} must be one of {list(choices)}, got {type(value).__name__}")
@@ -98,13 +111,13 @@ def check_choice(value, name: str, choices: Sequence[str]) -> str:
     return value
 
 
-def check_bool(value, name: str) -> bool:
+def check_bool(value: object, name: str) -> bool:
     """Return ``value`` as a bool if it is one (Python or NumPy ``bool_``); ints such as 0 and 1 are refused."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
     return bool(value)
 
-def as_float32(values: np.ndarray, name: str) -> np.ndarray:
+def as_float32(values: npt.NDArray[np.floating[Any]], name: str) -> npt.NDArray[np.float32]:
     """``values`` rounded to little-endian float32 (the byte form of weights and biases), refusing overflow to inf."""
     with np.errstate(over="ignore", under="ignore"):  # below float32's normal range the rounded value is stored
         out = values.astype("<f4")
@@ -113,7 +126,7 @@ def as_float32(values: np.ndarray, name: str) -> np.ndarray:
     return out
 
 
-def read_only(arr: np.ndarray) -> np.ndarray:
+def read_only(arr: npt.ArrayLike) -> FloatArray:
     """Return a read-only, C-ordered float64 copy of ``arr`` (a copy: the caller's array stays writable, unshared).
 
     The result is a view of a read-only private copy: NumPy lets the owner of a buffer switch ``writeable`` back
@@ -124,7 +137,7 @@ def read_only(arr: np.ndarray) -> np.ndarray:
     return out.view()
 
 
-def refuses_overflow(what: str):
+def refuses_overflow(what: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """Decorator for a public function whose arithmetic runs on validated, finite inputs: its result is returned
     unless it overflowed float64.
 
@@ -136,9 +149,9 @@ def refuses_overflow(what: str):
     rounded result and is never an error. The result may be an array, a float, or nested tuples/lists of them
     (other objects and None are not inspected), so the formula inside the function stays free of error handling.
     """
-    def decorate(function):
+    def decorate(function: Callable[_P, _R]) -> Callable[_P, _R]:
         @functools.wraps(function)
-        def checked(*args, **kwargs):
+        def checked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             with np.errstate(over="ignore", under="ignore", invalid="ignore"):
                 result = function(*args, **kwargs)
             if not _all_finite(result):
@@ -148,7 +161,7 @@ def refuses_overflow(what: str):
     return decorate
 
 
-def _all_finite(value) -> bool:
+def _all_finite(value: object) -> bool:
     if isinstance(value, (tuple, list)):
         return all(_all_finite(v) for v in value)
     if isinstance(value, (np.ndarray, float, np.floating)):

@@ -16,15 +16,19 @@ Shared conventions of the interpretability package (stated once here, referred t
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Sequence
+from typing import cast
 
-from .checks import as_int_array, check_bool, check_int, refuses_overflow
-from .mlp import check_inputs, forward_trace
+import numpy as np
+import numpy.typing as npt
+
+from .checks import FloatArray, IntArray, as_int_array, check_bool, check_int, refuses_overflow
+from .mlp import MLP, check_inputs, forward_trace
 
 TOO_LARGE = "the weights of mlp or X are too large: the attribution"
 
 
-def check_target(target, n: int, n_outputs: int) -> np.ndarray:
+def check_target(target: npt.ArrayLike | None, n: int, n_outputs: int) -> IntArray:
     """Return the output index of every row as an int64 array of shape ``(n,)`` (see the module's conventions)."""
     if target is None:
         if n_outputs != 1:
@@ -44,16 +48,17 @@ def check_target(target, n: int, n_outputs: int) -> np.ndarray:
     return targets
 
 
-def target_or_predicted(mlp, X: np.ndarray, target, name: str = "mlp") -> np.ndarray:
+def target_or_predicted(mlp: MLP, X: FloatArray, target: npt.ArrayLike | None, name: str = "mlp") -> IntArray:
     """``check_target`` of ``target``, or when it is None each row's predicted class ``argmax_k F_k(x)`` (lowest index
     on ties; output 0 for a single-output model). ``name``: the caller's name for ``mlp``."""
     if target is not None:
         return check_target(target, X.shape[0], mlp.sizes[-1])
     forward = refuses_overflow(f"the weights of {name} or X are too large: the logits")(forward_trace)
-    return forward(mlp.weights, mlp.biases, X)[-1].argmax(axis=1)
+    return cast(IntArray, forward(mlp.weights, mlp.biases, X)[-1].argmax(axis=1))  # NumPy types argmax(axis=) Any
 
 
-def pull_back(weights, masks, dh, stop: int = 0) -> np.ndarray:
+def pull_back(weights: Sequence[FloatArray], masks: Sequence[npt.NDArray[np.bool_ | np.float64]], dh: FloatArray,
+              stop: int = 0) -> FloatArray:
     """Chain rule from the last hidden layer down to layer ``stop``: ``∂F/∂h_{l-1} = (∂F/∂h_l ⊙ mask_l) @ W_{l-1}.T``.
 
     ``dh`` is ``∂F/∂h_H`` (one row per point, a fresh array: it is overwritten), ``masks[l-1]`` is ``ReLU'(z_l)``
@@ -65,7 +70,8 @@ def pull_back(weights, masks, dh, stop: int = 0) -> np.ndarray:
     return dh
 
 
-def gradients_unchecked(weights, biases, X, targets) -> np.ndarray:
+def gradients_unchecked(weights: Sequence[FloatArray], biases: Sequence[FloatArray], X: FloatArray,
+                        targets: IntArray) -> FloatArray:
     """``∂F_target/∂x`` for every row of ``X``: one forward and one backward pass over the whole batch."""
     hs = forward_trace(weights[:-1], biases[:-1], X)  # [X, h_1, ..., h_{H-1}, z_H]: the logits are not needed
     masks = [h > 0 for h in hs[1:]]  # ReLU'(z) = [z > 0], so ReLU'(0) = 0; and h > 0 exactly when z > 0
@@ -73,7 +79,7 @@ def gradients_unchecked(weights, biases, X, targets) -> np.ndarray:
 
 
 @refuses_overflow(TOO_LARGE)
-def input_gradient(mlp, X, target=None) -> np.ndarray:
+def input_gradient(mlp: MLP, X: npt.ArrayLike, target: npt.ArrayLike | None = None) -> FloatArray:
     """The input gradient ``∇_x F(x) = ∂F_target/∂x`` of every row (§2.2.1 of the source document).
 
     For ``F(x) = W_{L-1}ᵀ ReLU(… ReLU(x W_0 + b_0) …) + b_{L-1}`` the chain rule gives
@@ -110,7 +116,8 @@ def input_gradient(mlp, X, target=None) -> np.ndarray:
     return gradients_unchecked(mlp.weights, mlp.biases, X, targets)
 
 
-def saliency(mlp, X, target=None, abs=True) -> np.ndarray:  # noqa: A002 - Captum's argument name
+def saliency(mlp: MLP, X: npt.ArrayLike, target: npt.ArrayLike | None = None,
+             abs: bool = True) -> FloatArray:  # noqa: A002 - Captum's argument name
     """Saliency: ``|∇_x F(x)|`` (``abs=True``, Captum's default) or the signed ``∇_x F(x)`` (``abs=False``).
 
     Parameters, return value, edge cases and errors are those of :func:`input_gradient`; ``abs`` must be a bool
@@ -122,7 +129,7 @@ def saliency(mlp, X, target=None, abs=True) -> np.ndarray:  # noqa: A002 - Captu
 
 
 @refuses_overflow(TOO_LARGE)
-def gradient_x_input(mlp, X, target=None) -> np.ndarray:
+def gradient_x_input(mlp: MLP, X: npt.ArrayLike, target: npt.ArrayLike | None = None) -> FloatArray:
     """Gradient × input: ``x ⊙ ∇_x F(x)`` per row (Captum's ``InputXGradient``).
 
     With zero biases the network is positively homogeneous (``F(c x) = c F(x)`` for ``c > 0``), so by Euler's theorem

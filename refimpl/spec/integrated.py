@@ -29,13 +29,25 @@ against these functions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
-from .checks import as_float_array, check_bool, check_choice, check_int, refuses_overflow
+from .checks import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    IntLike,
+    as_float_array,
+    check_bool,
+    check_choice,
+    check_int,
+    refuses_overflow,
+)
 from .gradients import TOO_LARGE, check_target, gradients_unchecked
-from .mlp import check_inputs, check_model, forward_trace
+from .mlp import MLP, check_inputs, check_model, forward_trace
 
 METHODS = ("exact", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid", "gausslegendre")
 PRE_ACTIVATIONS_TOO_LARGE = "the weights of mlp, x or baseline are too large: the pre-activations"
@@ -43,8 +55,9 @@ _CHUNK_ROWS = 4096  # path points per backward pass in the quadrature methods: b
 
 
 @refuses_overflow(TOO_LARGE)
-def integrated_gradients(mlp, X, baselines=None, target=None, method="exact", n_steps=50,
-                         return_convergence_delta=False):
+def integrated_gradients(mlp: MLP, X: npt.ArrayLike, baselines: npt.ArrayLike | None = None,
+                         target: npt.ArrayLike | None = None, method: str = "exact", n_steps: IntLike = 50,
+                         return_convergence_delta: bool = False) -> FloatArray | tuple[FloatArray, FloatArray]:
     """Integrated gradients of ``F = logit[target]`` along the straight path from ``baselines`` to ``X``.
 
     ``IG(x) = (x − b) ⊙ ∫_0^1 ∇F(b + α (x − b)) dα``, with the integral computed by ``method``:
@@ -118,7 +131,7 @@ def integrated_gradients(mlp, X, baselines=None, target=None, method="exact", n_
     return with_convergence_delta(mlp, X, B, targets, attributions) if with_delta else attributions
 
 
-def exact_row(mlp, x, b, target) -> np.ndarray:
+def exact_row(mlp: MLP, x: FloatArray, b: FloatArray, target: int) -> FloatArray:
     """Exact IG of one row: on each affine piece, the chain rule with the piece's activities, times its length."""
     total = np.zeros_like(x)
     for p in pieces(mlp, x, b):
@@ -129,7 +142,7 @@ def exact_row(mlp, x, b, target) -> np.ndarray:
     return (x - b) * total
 
 
-def linear_pieces(mlp, x, baseline) -> np.ndarray:
+def linear_pieces(mlp: MLP, x: npt.ArrayLike, baseline: npt.ArrayLike | None) -> FloatArray:
     """Sorted breakpoints ``0 = α_0 < α_1 < … < α_K = 1`` of the path ``γ(α) = b + α (x − b)``.
 
     On each ``[α_k, α_{k+1}]`` every hidden pre-activation ``z_l(γ(α))`` keeps one sign (it may touch 0 at an end)
@@ -175,13 +188,13 @@ class Piece(NamedTuple):
 
     lo: float
     hi: float
-    masks: tuple
+    masks: tuple[BoolArray, ...]
     z_lo: np.ndarray
     z_hi: np.ndarray
 
 
 @refuses_overflow(PRE_ACTIVATIONS_TOO_LARGE)
-def pieces(mlp, x, b) -> list[Piece]:
+def pieces(mlp: MLP, x: FloatArray, b: FloatArray) -> list[Piece]:
     """The affine pieces of the path ``b → x``, in order: split at the sign changes of every hidden layer in turn."""
     W, c = mlp.weights, mlp.biases
     found = [Piece(0.0, 1.0, (), b @ W[0] + c[0], x @ W[0] + c[0])]
@@ -198,7 +211,8 @@ def split(p: Piece) -> list[Piece]:
     s, e = p.z_lo, p.z_hi
     crossing = np.flatnonzero(np.sign(s) * np.sign(e) < 0)
     taus = s[crossing] / (s[crossing] - e[crossing])
-    children, lo, z_lo = [], p.lo, s
+    children: list[Piece] = []
+    lo, z_lo = p.lo, s
     for tau in np.unique(taus[(taus > 0) & (taus < 1)]):
         alpha = min(max(p.lo + tau * (p.hi - p.lo), p.lo), p.hi)  # rounding must not leave the piece
         z = s + tau * (e - s)
@@ -208,7 +222,9 @@ def split(p: Piece) -> list[Piece]:
     return children + [Piece(lo, p.hi, p.masks, z_lo, e)]
 
 
-def check_ig_arguments(mlp, X, baselines, target, method, n_steps, return_convergence_delta):
+def check_ig_arguments(mlp: MLP, X: npt.ArrayLike, baselines: npt.ArrayLike | None, target: npt.ArrayLike | None,
+                       method: str, n_steps: IntLike, return_convergence_delta: bool
+                       ) -> tuple[FloatArray, FloatArray, IntArray, str, int, bool]:
     """The checked arguments of :func:`integrated_gradients`: ``(X, B, targets, method, n_steps, with_delta)``."""
     X = check_inputs(mlp, X)
     B = check_baselines(baselines, X)
@@ -219,7 +235,7 @@ def check_ig_arguments(mlp, X, baselines, target, method, n_steps, return_conver
     return X, B, targets, method, n_steps, with_delta
 
 
-def check_baselines(baselines, X: np.ndarray, name: str = "baselines") -> np.ndarray:
+def check_baselines(baselines: npt.ArrayLike | None, X: FloatArray, name: str = "baselines") -> FloatArray:
     """Broadcast None (zeros), a scalar, a ``(d,)`` or an ``(n, d)`` baseline to the shape of ``X`` (read-only view)."""
     if baselines is None:
         return np.zeros_like(X)
@@ -230,7 +246,8 @@ def check_baselines(baselines, X: np.ndarray, name: str = "baselines") -> np.nda
     return np.broadcast_to(B, X.shape)
 
 
-def with_convergence_delta(mlp, X, B, targets, attributions):
+def with_convergence_delta(mlp: MLP, X: FloatArray, B: FloatArray, targets: IntArray,
+                           attributions: FloatArray) -> tuple[FloatArray, FloatArray]:
     """``(attributions, delta)`` with ``delta = Σ_i IG_i − (F(x) − F(b))`` per row."""
     rows = np.arange(X.shape[0])
     shared = X.shape[0] > 0 and B.strides[0] == 0  # one baseline broadcast to every row: one forward pass for it
@@ -239,7 +256,7 @@ def with_convergence_delta(mlp, X, B, targets, attributions):
     return attributions, attributions.sum(axis=1) - (F_x - F_b)
 
 
-def quadrature_rule(method: str, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+def quadrature_rule(method: str, n_steps: int) -> tuple[FloatArray, FloatArray]:
     """Nodes ``α_k`` in [0, 1] and weights ``w_k`` (summing to 1 up to rounding) of a quadrature method."""
     k = np.arange(n_steps, dtype=np.float64)
     if method == "gausslegendre":
@@ -253,7 +270,8 @@ def quadrature_rule(method: str, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
     return (k + offset) / n_steps, np.full(n_steps, 1.0 / n_steps)
 
 
-def quadrature_ig(weights, biases, X, B, targets, nodes, node_weights) -> np.ndarray:
+def quadrature_ig(weights: Sequence[FloatArray], biases: Sequence[FloatArray], X: FloatArray, B: FloatArray,
+                  targets: IntArray, nodes: FloatArray, node_weights: FloatArray) -> FloatArray:
     """``(x − b) ⊙ (g_0 + Σ_k w_k (g_k − g_0))`` with ``g_k = ∇F(γ(α_k))``, in chunks of path points."""
     n, d = X.shape
     K = len(nodes)

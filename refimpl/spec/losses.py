@@ -18,14 +18,21 @@ Accuracy (tests/test_losses.py checks it against 60-digit decimal closed forms):
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .checks import as_float_array, as_int_array
+import numpy as np
+import numpy.typing as npt
+
+from .checks import FloatArray, IntArray, as_float_array, as_int_array
+
+if TYPE_CHECKING:  # for annotations only: the losses do not depend on the model at run time
+    from .mlp import MLP
 
 LOSSES = ("softmax_cross_entropy", "binary_cross_entropy_with_logits")
 
 
-def _check_batch(logits, y, width: int | None) -> tuple[np.ndarray, np.ndarray]:
+def _check_batch(logits: npt.ArrayLike, y: npt.ArrayLike, width: int | None) -> tuple[FloatArray, IntArray]:
     logits = as_float_array(logits, "logits", ndim=2, allow_empty=False)
     if width is not None and logits.shape[1] != width:
         raise ValueError(f"logits must have shape (n, {width}), got {logits.shape}")
@@ -35,7 +42,7 @@ def _check_batch(logits, y, width: int | None) -> tuple[np.ndarray, np.ndarray]:
     return logits, y
 
 
-def softmax_cross_entropy(logits, y) -> tuple[float, np.ndarray]:
+def softmax_cross_entropy(logits: npt.ArrayLike, y: npt.ArrayLike) -> tuple[float, FloatArray]:
     """Mean softmax cross-entropy and its gradient.
 
     ``L = (1/n) Σ_i [log Σ_k exp(z_ik) − z_{i,y_i}]`` and ``∂L/∂z = (softmax(z) − onehot(y)) / n``.
@@ -67,7 +74,7 @@ def softmax_cross_entropy(logits, y) -> tuple[float, np.ndarray]:
 # mean of such terms from overflowing in the sum.
 
 
-def _mean(terms: np.ndarray) -> float:
+def _mean(terms: FloatArray) -> float:
     """``np.mean(terms)`` of nonnegative terms; where the sum overflows but the mean does not, the mean of the halves
     doubled (halving and doubling are exact in the normal range, so the rounding is that of the plain mean)."""
     with np.errstate(over="ignore"):
@@ -78,7 +85,7 @@ def _mean(terms: np.ndarray) -> float:
 
 
 @np.errstate(under="ignore", over="ignore")
-def softmax_cross_entropy_unchecked(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+def softmax_cross_entropy_unchecked(logits: FloatArray, y: IntArray) -> tuple[float, FloatArray]:
     n = logits.shape[0]
     shifted = logits - logits.max(axis=1, keepdims=True)  # the max shift: exp never overflows
     exp = np.exp(shifted)
@@ -91,7 +98,7 @@ def softmax_cross_entropy_unchecked(logits: np.ndarray, y: np.ndarray) -> tuple[
     return loss, grad
 
 
-def binary_cross_entropy_with_logits(logits, y) -> tuple[float, np.ndarray]:
+def binary_cross_entropy_with_logits(logits: npt.ArrayLike, y: npt.ArrayLike) -> tuple[float, FloatArray]:
     """Mean binary cross-entropy of ``sigmoid(z)`` against ``y ∈ {0, 1}``, and its gradient.
 
     ``L = (1/n) Σ_i [max(z_i, 0) − z_i·y_i + log(1 + exp(−|z_i|))]`` (equal to ``−y log σ(z) − (1−y) log(1−σ(z))``)
@@ -117,30 +124,33 @@ def binary_cross_entropy_with_logits(logits, y) -> tuple[float, np.ndarray]:
 
 
 @np.errstate(under="ignore")
-def binary_cross_entropy_unchecked(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+def binary_cross_entropy_unchecked(logits: FloatArray, y: IntArray) -> tuple[float, FloatArray]:
     z = logits[:, 0]
     loss = _mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z))))
     grad = ((sigmoid(z) - y) / z.shape[0])[:, None]
     return loss, grad
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
+def sigmoid(z: FloatArray) -> FloatArray:
     """``σ(z) = 1 / (1 + exp(−z))`` element-wise, through ``e = exp(−|z|) ∈ [0, 1]`` so that exp never overflows:
     ``1 / (1 + e)`` for ``z >= 0`` and ``e / (1 + e)`` below (no cancellation on either side)."""
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-UNCHECKED = {
+Loss = Callable[[FloatArray, IntArray], tuple[float, FloatArray]]
+"""A loss on (logits, labels): ``(mean loss, ∂loss/∂logits)``."""
+
+UNCHECKED: dict[str, Loss] = {
     "softmax_cross_entropy": softmax_cross_entropy_unchecked,
     "binary_cross_entropy_with_logits": binary_cross_entropy_unchecked,
 }
-CHECKED = {
+CHECKED: dict[str, Callable[[npt.ArrayLike, npt.ArrayLike], tuple[float, FloatArray]]] = {
     "softmax_cross_entropy": softmax_cross_entropy,
     "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
 }
 
 
-def default_loss(mlp) -> str:
+def default_loss(mlp: MLP) -> str:
     """The loss for ``mlp``'s output: the binary loss for one output, softmax cross-entropy otherwise."""
     return "binary_cross_entropy_with_logits" if mlp.sizes[-1] == 1 else "softmax_cross_entropy"

@@ -14,19 +14,21 @@ BLAS and thread count, and their agreement with finite differences is tested to 
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple, NoReturn
 
 import numpy as np
+import numpy.typing as npt
 
-from .checks import as_float_array, check_int, read_only, refuses_overflow
+from .checks import FloatArray, IntLike, as_float_array, check_int, read_only, refuses_overflow
 
 
 class Gradients(NamedTuple):
     """Gradients of a scalar objective: one array per weight matrix, per bias vector, and for the inputs."""
 
-    weights: tuple[np.ndarray, ...]
-    biases: tuple[np.ndarray, ...]
-    inputs: np.ndarray
+    weights: tuple[FloatArray, ...]
+    biases: tuple[FloatArray, ...]
+    inputs: FloatArray
 
 
 class MLP:
@@ -43,25 +45,27 @@ class MLP:
     """
 
     __slots__ = ("_weights", "_biases")
+    _weights: tuple[FloatArray, ...]
+    _biases: tuple[FloatArray, ...]
 
-    def __init__(self, weights, biases):
+    def __init__(self, weights: Sequence[npt.ArrayLike], biases: Sequence[npt.ArrayLike]) -> None:
         weights, biases = _check_parameters(weights, biases)
         object.__setattr__(self, "_weights", tuple(read_only(w) for w in weights))
         object.__setattr__(self, "_biases", tuple(read_only(b) for b in biases))
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError("MLP is immutable; build a new one with MLP(weights, biases)")
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> NoReturn:
         raise AttributeError("MLP is immutable; build a new one with MLP(weights, biases)")
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[MLP], tuple[tuple[FloatArray, ...], tuple[FloatArray, ...]]]:
         # copy, deepcopy and pickle rebuild through the checked constructor (the default slot-state protocol
         # would go through __setattr__, which refuses).
         return (MLP, (self._weights, self._biases))
 
     @classmethod
-    def init(cls, sizes, seed) -> MLP:
+    def init(cls, sizes: Sequence[IntLike], seed: IntLike) -> MLP:
         """He-normal initialisation: ``W_l ~ N(0, 2 / n_l)``, ``b_l = 0``, drawn from ``default_rng(seed)``.
 
         Parameters
@@ -82,12 +86,12 @@ class MLP:
         return cls(weights, biases)
 
     @property
-    def weights(self) -> tuple[np.ndarray, ...]:
+    def weights(self) -> tuple[FloatArray, ...]:
         """Read-only weight matrices, ``weights[l]`` of shape ``(n_l, n_{l+1})``."""
         return self._weights
 
     @property
-    def biases(self) -> tuple[np.ndarray, ...]:
+    def biases(self) -> tuple[FloatArray, ...]:
         """Read-only bias vectors, ``biases[l]`` of shape ``(n_{l+1},)``."""
         return self._biases
 
@@ -102,7 +106,7 @@ class MLP:
         return sum(w.size + b.size for w, b in zip(self._weights, self._biases, strict=True))
 
     @refuses_overflow("the weights of mlp or X are too large: the logits")
-    def forward(self, X) -> np.ndarray:
+    def forward(self, X: npt.ArrayLike) -> FloatArray:
         """Logits of shape ``(n, sizes[-1])`` for inputs ``X`` of shape ``(n, sizes[0])`` (finite, 2-D).
 
         Raises ``ValueError`` when the logits overflow float64 (never returns inf or NaN for finite inputs)."""
@@ -113,7 +117,8 @@ class MLP:
         return f"MLP(sizes={self.sizes})"
 
 
-def _check_parameters(weights, biases) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def _check_parameters(weights: Sequence[npt.ArrayLike], biases: Sequence[npt.ArrayLike]
+                      ) -> tuple[list[FloatArray], list[FloatArray]]:
     for name, seq in (("weights", weights), ("biases", biases)):
         if isinstance(seq, (str, bytes, np.ndarray)) or not hasattr(seq, "__len__"):
             raise TypeError(f"{name} must be a list or tuple of arrays, got {type(seq).__name__}")
@@ -135,14 +140,14 @@ def _check_parameters(weights, biases) -> tuple[list[np.ndarray], list[np.ndarra
     return ws, bs
 
 
-def check_model(mlp, name: str = "mlp") -> MLP:
+def check_model(mlp: object, name: str = "mlp") -> MLP:
     """Raise ``TypeError`` unless ``mlp`` is an :class:`MLP` (``name``: the caller's argument name)."""
     if not isinstance(mlp, MLP):
         raise TypeError(f"{name} must be a refimpl.MLP, got {type(mlp).__name__}")
     return mlp
 
 
-def check_inputs(mlp, X, name: str = "X", *, rows_needed_for: str | None = None) -> np.ndarray:
+def check_inputs(mlp: MLP, X: object, name: str = "X", *, rows_needed_for: str | None = None) -> FloatArray:
     """Check the model and return ``X`` as a finite float64 array of shape ``(n, sizes[0])``; with
     ``rows_needed_for`` (what the rows are for, said in the error), ``n = 0`` is a ``ValueError``."""
     check_model(mlp)
@@ -154,7 +159,7 @@ def check_inputs(mlp, X, name: str = "X", *, rows_needed_for: str | None = None)
     return X
 
 
-def forward_trace(weights, biases, X) -> list[np.ndarray]:
+def forward_trace(weights: Sequence[FloatArray], biases: Sequence[FloatArray], X: FloatArray) -> list[FloatArray]:
     """Unchecked forward pass returning ``[h_0 = X, h_1, ..., h_{L-1}, z_L]``.
 
     ``h_l = ReLU(z_l)`` for hidden layers; the last entry is the logits. ReLU'(z_l) is recovered as ``h_l > 0``,
@@ -169,24 +174,25 @@ def forward_trace(weights, biases, X) -> list[np.ndarray]:
     return hs
 
 
-def backward_trace(weights, hs, dlogits) -> Gradients:
+def backward_trace(weights: Sequence[FloatArray], hs: Sequence[FloatArray], dlogits: FloatArray) -> Gradients:
     """Unchecked backward pass: the chain rule written out layer by layer.
 
     With ``dz_L = dlogits``: ``dW_l = h_l.T @ dz_{l+1}``, ``db_l = sum_rows(dz_{l+1})``,
     ``dh_l = dz_{l+1} @ W_l.T``, ``dz_l = dh_l * [z_l > 0]`` and finally ``dX = dz_1 @ W_0.T``.
     """
-    dW, db = [None] * len(weights), [None] * len(weights)
+    dW: list[FloatArray] = []  # built from the last layer down (insert at 0), so that dW[l] is ∂J/∂W_l
+    db: list[FloatArray] = []
     dz = dlogits
     for layer in range(len(weights) - 1, -1, -1):
-        dW[layer] = hs[layer].T @ dz
-        db[layer] = dz.sum(axis=0)
+        dW.insert(0, hs[layer].T @ dz)
+        db.insert(0, dz.sum(axis=0))
         if layer > 0:
             dz = (dz @ weights[layer].T) * (hs[layer] > 0)
     return Gradients(tuple(dW), tuple(db), dz @ weights[0].T)
 
 
 @refuses_overflow("the weights of mlp, X or dlogits are too large: the gradients")
-def backward(mlp: MLP, X, dlogits) -> Gradients:
+def backward(mlp: MLP, X: npt.ArrayLike, dlogits: npt.ArrayLike) -> Gradients:
     """Backpropagate an upstream gradient to every parameter and to the inputs, in one pass over the batch.
 
     Parameters

@@ -8,10 +8,23 @@ neurons, its incoming weights are the columns of ``weights[l]`` and its outgoing
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
-from .checks import as_int_array, check_choice, check_int, check_real, refuses_overflow
+from .checks import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    IntLike,
+    RealLike,
+    as_int_array,
+    check_choice,
+    check_int,
+    check_real,
+    refuses_overflow,
+)
 from .losses import CHECKED, LOSSES, default_loss
 from .mlp import MLP, backward_trace, check_inputs, check_model, forward_trace
 from .thresholding import l1_importance, round_count, smallest_mask
@@ -20,7 +33,8 @@ IMPORTANCES = ("l1", "l2", "activation", "taylor")
 SCOPES = ("layer", "global")
 
 
-def neuron_importance(mlp, layer, kind="l1", X=None, y=None, loss=None) -> np.ndarray:
+def neuron_importance(mlp: MLP, layer: IntLike, kind: str = "l1", X: npt.ArrayLike | None = None,
+                      y: npt.ArrayLike | None = None, loss: str | None = None) -> FloatArray:
     """§3.3 importance ``P_j`` of each neuron ``j`` of hidden layer ``layer``.
 
     With ``W = weights[layer]`` (shape (n_in, n)) and ``a_j`` the neuron's activation ``relu(h @ W + b)_j``:
@@ -69,21 +83,22 @@ def neuron_importance(mlp, layer, kind="l1", X=None, y=None, loss=None) -> np.nd
     return layer_importances(mlp, kind, X, y, loss)[layer]
 
 
-def check_fractions(values, name: str) -> list[float]:
+def check_fractions(values: Sequence[RealLike], name: str) -> list[float]:
     """Return a sequence of numbers in [0, 1] (levels, sparsity schedules) as a list of floats."""
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
         raise TypeError(f"{name} must be a sequence of numbers in [0, 1], got {type(values).__name__}")
     return [check_real(v, f"{name}[{i}]", lo=0.0, hi=1.0) for i, v in enumerate(values)]
 
 
-def check_hidden_layer(mlp, layer) -> int:
+def check_hidden_layer(mlp: MLP, layer: IntLike) -> int:
     n_hidden = len(mlp.weights) - 1
     if n_hidden == 0:
         raise ValueError(f"mlp {mlp.sizes} has no hidden layer: output neurons are never pruned")
     return check_int(layer, "layer", lo=0, hi=n_hidden - 1)
 
 
-def layer_importances(mlp, kind, X, y, loss, kind_name: str = "kind") -> list[np.ndarray]:
+def layer_importances(mlp: MLP, kind: str, X: npt.ArrayLike | None, y: npt.ArrayLike | None, loss: str | None,
+                      kind_name: str = "kind") -> list[FloatArray]:
     """``P`` for every hidden layer, all computed on the model as given (``kind_name``: the caller's name for kind)."""
     kind = check_choice(kind, kind_name, IMPORTANCES)
     _check_needed(kind, X=X, y=y, loss=loss)
@@ -93,27 +108,32 @@ def layer_importances(mlp, kind, X, y, loss, kind_name: str = "kind") -> list[np
     if kind == "l2":
         return [np.array([math.hypot(*sorted(col)) for col in np.abs(W).T.tolist()]) for W in hidden]
     X = check_inputs(mlp, X, rows_needed_for="to measure the importances on")
-    if kind == "taylor":
-        loss = default_loss(mlp) if loss is None else check_choice(loss, "loss", LOSSES)
-        y = as_int_array(y, "y", ndim=1)
-    hs = refuses_overflow(_TOO_LARGE)(forward_trace)(mlp.weights, mlp.biases, X)
-    return _measured_importances(mlp, kind, hs, y, loss)
+    forward = refuses_overflow(_TOO_LARGE)(forward_trace)
+    if kind == "activation":
+        return _mean_activations(forward(mlp.weights, mlp.biases, X))
+    loss = default_loss(mlp) if loss is None else check_choice(loss, "loss", LOSSES)
+    y = as_int_array(y, "y", ndim=1)
+    return _taylor_importances(mlp, forward(mlp.weights, mlp.biases, X), y, loss)
 
 
 _TOO_LARGE = "the weights of mlp or X are too large: the activations or importances"
 
 
 @refuses_overflow(_TOO_LARGE)
-def _measured_importances(mlp, kind, hs, y, loss) -> list[np.ndarray]:
-    """``"activation"``: mean ``h_{l+1}`` over the rows; ``"taylor"``: ``|Σ_rows h_{l+1} ⊙ ∂L/∂h_{l+1}|``."""
-    if kind == "activation":
-        return [h.mean(axis=0) for h in hs[1:-1]]
+def _mean_activations(hs: list[FloatArray]) -> list[FloatArray]:
+    """``"activation"``: mean ``h_{l+1}`` over the rows."""
+    return [h.mean(axis=0) for h in hs[1:-1]]
+
+
+@refuses_overflow(_TOO_LARGE)
+def _taylor_importances(mlp: MLP, hs: list[FloatArray], y: IntArray, loss: str) -> list[FloatArray]:
+    """``"taylor"``: ``|Σ_rows h_{l+1} ⊙ ∂L/∂h_{l+1}|``."""
     _, dlogits = CHECKED[loss](hs[-1], y)
     # ∂L/∂h_{l+1}: the input gradient of the sub-network that starts at hidden layer l
     return [np.abs((hs[l + 1] * backward_trace(mlp.weights[l + 1:], hs[l + 1:], dlogits).inputs).sum(axis=0))
             for l in range(len(mlp.weights) - 1)]
 
-def _check_needed(kind: str, **given) -> None:
+def _check_needed(kind: str, **given: object) -> None:
     needs = {"l1": (), "l2": (), "activation": ("X",), "taylor": ("X", "y")}[kind]
     optional = ("loss",) if kind == "taylor" else ()
     for name, value in given.items():
@@ -123,7 +143,7 @@ def _check_needed(kind: str, **given) -> None:
             raise ValueError(f"importance {kind!r} does not use {name}; pass {name}=None")
 
 
-def _exactly_one(**given):
+def _exactly_one(**given: object) -> tuple[str, object]:
     """Return ``(name, value)`` of the single argument that is not None."""
     chosen = [(k, v) for k, v in given.items() if v is not None]
     if len(chosen) != 1:
@@ -132,7 +152,9 @@ def _exactly_one(**given):
     return chosen[0]
 
 
-def prune_neurons(mlp, *, keep_ratio=None, eps=None, importance="l1", X=None, y=None, loss=None):
+def prune_neurons(mlp: MLP, *, keep_ratio: RealLike | None = None, eps: RealLike | None = None,
+                  importance: str = "l1", X: npt.ArrayLike | None = None, y: npt.ArrayLike | None = None,
+                  loss: str | None = None) -> tuple[MLP, tuple[IntArray, ...]]:
     """§3.3 neuron pruning: keep the important neurons of every hidden layer and physically remove the rest.
 
     Importances ``P_j`` come from :func:`neuron_importance` (``importance``, X, y, loss as there), all computed on
@@ -184,14 +206,14 @@ def prune_neurons(mlp, *, keep_ratio=None, eps=None, importance="l1", X=None, y=
     return remove_neurons(mlp, kept), kept
 
 
-def select_kept(P: np.ndarray, rule: str, value: float) -> np.ndarray:
+def select_kept(P: FloatArray, rule: str, value: float) -> IntArray:
     if rule == "eps":
         return np.flatnonzero(P > value)
     highest_first = np.argsort(-P, kind="stable")  # stable: among equal P the lower index comes first
     return np.sort(highest_first[:round_count(value, P.size)])
 
 
-def remove_neurons(mlp: MLP, kept) -> MLP:
+def remove_neurons(mlp: MLP, kept: Sequence[IntArray]) -> MLP:
     """Keep only the neurons ``kept[l]`` (increasing indices) of each hidden layer ``l``; fold dead removed
     neurons into the next bias (see :func:`prune_neurons`). Unchecked: ``kept`` must be valid."""
     W, b = list(mlp.weights), list(mlp.biases)
@@ -204,12 +226,13 @@ def remove_neurons(mlp: MLP, kept) -> MLP:
 
 
 @refuses_overflow("the parameters of mlp are too large: folding removed constant neurons into the next bias")
-def _fold(b_next: np.ndarray, b_dead: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _fold(b_next: FloatArray, b_dead: FloatArray, rows: FloatArray) -> FloatArray:
     """``b_{l+1} + relu(b_dead) @ W_{l+1}[dead, :]`` (finite parameters can still overflow)."""
     return b_next + np.maximum(b_dead, 0.0) @ rows
 
 
-def prune_connections(mlp, *, sparsity=None, eps=None, scope="layer"):
+def prune_connections(mlp: MLP, *, sparsity: RealLike | None = None, eps: RealLike | None = None,
+                      scope: str = "layer") -> tuple[MLP, tuple[BoolArray, ...]]:
     """§3.3 connection pruning: §3.1 applied to every weight matrix (biases untouched).
 
     - ``eps``: ``ŵ = threshold(W_l, ε)`` for every layer (``|w| > ε`` kept; ``scope`` makes no difference).

@@ -12,11 +12,12 @@ import math
 from fractions import Fraction
 
 import numpy as np
+import numpy.typing as npt
 
-from .checks import as_float_array, check_real
+from .checks import BoolArray, FloatArray, RealLike, as_float_array, check_real
 
 
-def threshold(w, eps) -> np.ndarray:
+def threshold(w: npt.ArrayLike, eps: RealLike) -> FloatArray:
     """§3.1 thresholding: ``ŵ_i = w_i if |w_i| > ε, else 0``.
 
     Parameters
@@ -49,7 +50,7 @@ def threshold(w, eps) -> np.ndarray:
     return np.where(np.abs(w) > eps, w, 0.0)
 
 
-def l1_importance(w) -> float:
+def l1_importance(w: npt.ArrayLike) -> float:
     """§3.1 importance of the weights: ``R = Σ_{i=1..n} |w_i|``, correctly rounded.
 
     Parameters
@@ -94,12 +95,12 @@ def round_count(fraction: float, n: int) -> int:
     return int(round(fraction * n))
 
 
-def smallest_first(magnitudes: np.ndarray) -> np.ndarray:
+def smallest_first(magnitudes: FloatArray) -> npt.NDArray[np.intp]:
     """Flat indices ordered by increasing magnitude, ties by increasing flat index (a stable sort)."""
     return np.argsort(magnitudes.ravel(), kind="stable")
 
 
-def smallest_mask(magnitudes: np.ndarray, sparsity: float) -> np.ndarray:
+def smallest_mask(magnitudes: FloatArray, sparsity: float) -> BoolArray:
     """Boolean keep-mask of ``magnitudes``' shape that is False on exactly the ``k = round_count(sparsity, size)``
     entries ranked first by :func:`smallest_first`."""
     keep = np.ones(magnitudes.size, dtype=bool)
@@ -107,7 +108,7 @@ def smallest_mask(magnitudes: np.ndarray, sparsity: float) -> np.ndarray:
     return keep.reshape(magnitudes.shape)
 
 
-def prune_smallest(w, sparsity) -> np.ndarray:
+def prune_smallest(w: npt.ArrayLike, sparsity: RealLike) -> FloatArray:
     """Zero exactly the ``k = round_half_even(sparsity · n)`` weights of smallest ``|w_i|``.
 
     The count-based form of §3.1: it is ``threshold(w, ε)`` for an ε between the k-th and (k+1)-th smallest

@@ -6,19 +6,28 @@ the readable form a framework's optimizer step is checked against (``refimpl che
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeAlias, TypeVar
+
 import numpy as np
+import numpy.typing as npt
 
-from .checks import as_float_array, check_real, refuses_overflow
-from .mlp import MLP
+from .checks import BoolArray, FloatArray, RealLike, as_float_array, check_real, refuses_overflow
+from .mlp import MLP, Gradients
+
+_T = TypeVar("_T")
+LayerPair: TypeAlias = Sequence[Sequence[npt.ArrayLike]] | Gradients
+"""``(arrays per weight matrix, arrays per bias vector)``, or a :class:`refimpl.Gradients` (its inputs unused)."""
+Layers: TypeAlias = list[FloatArray]
 
 
-def _sequence(values, name: str):
+def _sequence(values: Sequence[_T], name: str) -> Sequence[_T]:
     if isinstance(values, (str, bytes, np.ndarray)) or not hasattr(values, "__len__"):
         raise TypeError(f"{name} must be a sequence with one array per layer, got {type(values).__name__}")
     return values
 
 
-def _layers(values, like, name: str) -> list[np.ndarray]:
+def _layers(values: Sequence[npt.ArrayLike], like: Sequence[FloatArray], name: str) -> Layers:
     """``values`` as one float64 array per entry of ``like``, each of the same shape."""
     _sequence(values, name)
     if len(values) != len(like):
@@ -30,14 +39,15 @@ def _layers(values, like, name: str) -> list[np.ndarray]:
     return out
 
 
-def _pair(value, weights, biases, name: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def _pair(value: LayerPair, weights: Sequence[FloatArray], biases: Sequence[FloatArray], name: str
+          ) -> tuple[Layers, Layers]:
     """A ``(per-weight-matrix, per-bias)`` pair of layer lists (a :class:`refimpl.Gradients` counts as one)."""
     if isinstance(value, (str, bytes, np.ndarray)) or not hasattr(value, "__len__") or len(value) < 2:
         raise TypeError(f"{name} must be a pair (arrays per weight matrix, arrays per bias vector)")
     return _layers(value[0], weights, f"{name}[0]"), _layers(value[1], biases, f"{name}[1]")
 
 
-def _masks(masks, weights) -> list[np.ndarray]:
+def _masks(masks: Sequence[npt.ArrayLike] | None, weights: Sequence[FloatArray]) -> list[BoolArray]:
     if masks is None:
         return [np.ones(W.shape, dtype=bool) for W in weights]
     if len(_sequence(masks, "masks")) != len(weights):
@@ -53,7 +63,9 @@ def _masks(masks, weights) -> list[np.ndarray]:
     return out
 
 
-def sgd_update(weights, biases, grads, velocity=None, lr=0.01, momentum=0.0, masks=None):
+def sgd_update(weights: Sequence[npt.ArrayLike], biases: Sequence[npt.ArrayLike], grads: LayerPair,
+               velocity: LayerPair | None = None, lr: RealLike = 0.01, momentum: RealLike = 0.0,
+               masks: Sequence[npt.ArrayLike] | None = None) -> tuple[Layers, Layers, tuple[Layers, Layers]]:
     """One SGD step with momentum and pruning masks (PyTorch's convention, as :func:`refimpl.train`).
 
     For every parameter θ (each weight matrix and bias vector) with gradient g and velocity v:
@@ -108,7 +120,9 @@ def sgd_update(weights, biases, grads, velocity=None, lr=0.01, momentum=0.0, mas
 
 
 @refuses_overflow("the step overflows float64 (lr, grads or velocity too large): the parameters")
-def _step(weights, biases, dweights, dbiases, vweights, vbiases, lr, momentum, masks):
+def _step(weights: Sequence[FloatArray], biases: Sequence[FloatArray], dweights: Layers, dbiases: Layers,
+          vweights: Layers, vbiases: Layers, lr: float, momentum: float, masks: list[BoolArray]
+          ) -> tuple[Layers, Layers, tuple[Layers, Layers]]:
     new_w, new_vw = [], []
     for W, g, v, m in zip(weights, dweights, vweights, masks, strict=True):
         v = np.where(m, momentum * v + np.where(m, g, 0.0), 0.0)

@@ -2,7 +2,7 @@
 a user would expect — a verdict naming a clause, or a one-line error — and nothing of the candidate left behind.
 
 Most cases run ``refimpl check`` as a separate process with a deadline, because the failure they guard against is a
-checker that hangs, dies or exits 0 on its own; the time limits are short (0.3 s) to keep the suite quick.
+checker that hangs, dies or exits 0 on its own; the time limits are short (0.4-0.5 s) to keep the suite quick.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from refimpl.conformance import Unsupported, check
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = "tests.hardening.hostile_candidates"
-FAST = ["--time-limit", "0.3", "--warmup", "0", "--max-examples", "20"]
+FAST = ["--time-limit", "0.5", "--warmup", "0", "--max-examples", "20"]
 
 
 def cli(*argv, cwd=ROOT, timeout=60, env=None):
@@ -43,6 +43,13 @@ def checked(name, *extra, op="threshold", **kwargs):
 
 def clauses(report) -> list[str]:
     return [f["clause"] for f in report["failures"]]
+
+
+def checked_here(name, op="threshold"):
+    """``check(op, "hostile:NAME")`` in this process (the candidate is imported in the worker): the report as JSON
+    data, through ``Report.dumps`` (which must give valid JSON)."""
+    report = check(op, f"{HOSTILE}:{name}", time_limit=0.5, warmup=0.0, max_examples=20)
+    return (0 if report.passed else 1), json.loads(report.dumps()), ""
 
 
 # --- the reference cannot be patched --------------------------------------------------------------------------------
@@ -77,7 +84,7 @@ def test_later_checks_in_the_same_process_see_the_real_reference():
 @pytest.mark.parametrize("name", ["long_c_call", "ignores_alarm", "sleepy_sequence"])
 def test_whatever_the_candidate_does_the_time_limit_holds(name):
     start = time.monotonic()
-    code, report, _ = checked(name)
+    code, report, _ = checked_here(name)
     assert code == 1 and clauses(report) == ["common.time-limit"]
     assert time.monotonic() - start < 30
 
@@ -86,7 +93,7 @@ def test_whatever_the_candidate_does_the_time_limit_holds(name):
                                                 ("sleepy_repr", "threshold", {"common.type"})])
 def test_results_whose_methods_sleep_are_judged_within_the_limit(name, op, expected):
     """The conversion runs in the worker under the limit; the report never calls the result's methods."""
-    code, report, _ = checked(name, op=op)
+    code, report, _ = checked_here(name, op=op)
     assert code == 1 and set(clauses(report)) <= expected and clauses(report)
     assert "?" not in json.dumps(report["failures"][0]["got"])  # its __repr__ was never called
 
@@ -116,7 +123,7 @@ def test_os_exit_zero_in_the_candidate_is_a_failure_not_a_silent_exit_zero():
 
 
 def test_a_segfault_is_common_returns_with_the_signal():
-    code, report, _ = checked("segfaults")
+    code, report, _ = checked_here("segfaults")
     assert code == 1 and clauses(report) == ["common.returns"]
     message = report["failures"][0]["message"]
     assert "SIGSEGV" in message and "Segmentation fault" in message  # the signal, and the tail of its stderr
@@ -184,7 +191,7 @@ def test_candidate_output_never_corrupts_json(command):
 
 @pytest.mark.parametrize("name", ["complex_result", "huge_result"])
 def test_json_is_valid_and_bounded_for_any_result(name):
-    code, report, _ = checked(name)
+    code, report, _ = checked_here(name)
     assert code == 1 and clauses(report)
     assert len(json.dumps(report)) < 50_000
 
@@ -212,3 +219,32 @@ def test_text_from_the_candidate_cannot_drive_the_terminal():
     report = check("threshold", clears_screen, max_examples=5)
     text = str(report) + report.dumps()
     assert "\x1b" not in text and "\u202e" not in text and "\\x1b[2J" in report.failures[0].message
+
+
+def _slow_first_call_per_shape():
+    seen = set()  # lives in the worker process, which is reused across calls
+
+    def candidate(w, eps):
+        if np.shape(w) not in seen:
+            seen.add(np.shape(w))
+            time.sleep(0.6)  # a framework compiling for a new shape
+        return np.where(np.abs(w) > eps, w, 0.0)
+    return candidate
+
+
+def test_the_warmup_allowance_covers_the_first_call_of_each_shape_only():
+    assert check("threshold", _slow_first_call_per_shape(), max_examples=8, time_limit=0.4, warmup=1.0).passed
+    cold = check("threshold", _slow_first_call_per_shape(), max_examples=8, time_limit=0.4, warmup=0.0)
+    assert [f.clause for f in cold.failures] == ["common.time-limit"]
+
+
+def test_a_worker_that_dies_is_restarted_and_the_search_goes_on():
+    def dies_on_long_inputs(w, eps):
+        if np.size(w) >= 5:
+            os._exit(3)
+        return np.where(np.abs(w) > eps, w, 0.0)
+
+    report = check("threshold", dies_on_long_inputs, max_examples=100)
+    [failure] = report.failures
+    assert failure.clause == "common.returns" and "exited with status 3" in failure.message
+    assert report.examples_run > 4 and failure.inputs["w"].size >= 5  # shrinking called restarted workers
