@@ -219,7 +219,8 @@ class Runner:
 
     @property
     def output(self) -> str:
-        """What the candidate wrote to stdout/stderr (the first and last bytes of each worker started: ``process.OUTPUT_HEAD``, ``OUTPUT_TAIL``)."""
+        """What the candidate wrote to stdout/stderr: the first and last bytes (``process.OUTPUT_HEAD``,
+        ``OUTPUT_TAIL``) of each worker started."""
         text = "".join(text for _, text in self._outputs)  # bounded per worker, but workers may be many
         return text if len(text) <= 8000 else f"{text[:4000]}\n[... output of restarted workers left out ...]\n" \
                                               f"{text[-4000:]}"
