@@ -159,7 +159,7 @@ class Runner:
             return process.spawn(c.argv, c.cwd, c.env)
         if os.name == "nt" or not hasattr(os, "killpg"):
             raise OSError("the conformance checker needs POSIX process control (fork or exec, process groups)")
-        unsafe = _fork_unsafe() if not isinstance(c, str) else []
+        unsafe = _fork_unsafe()
         if hasattr(os, "fork") and not unsafe:
             get = partial(worker.load_target, c) if isinstance(c, str) else (lambda: c)
             return process.fork(partial(worker.serve, get))
