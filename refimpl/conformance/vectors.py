@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from . import limits, safe_json
 from .cases import boundary_cases
 from .clauses import OPS as OP_NAMES
 from .clauses import clauses_for
-from . import limits, safe_json
 from .ops import OPS
 
 FORMAT = "refimpl-vectors"
