@@ -92,8 +92,8 @@ def js_driver(tmp_path, change: tuple[str, str] | None = None) -> Program:
 def same_report(a, b) -> bool:
     """Same verdict, same failing inputs, same messages (the snippets differ: they name the candidate)."""
     def key(report):
-        return (report.passed, report.examples_run, [(f.clause, f.message, sorted((k, repr(v)) for k, v in
-                                                                             f.inputs.items())) for f in report.failures])
+        failures = [(f.clause, f.message, sorted((k, repr(v)) for k, v in f.inputs.items())) for f in report.failures]
+        return report.passed, report.examples_run, failures
     return key(a) == key(b)
 
 
@@ -129,8 +129,8 @@ def test_js_driver_conforms_and_a_ge_bug_gets_the_python_report(tmp_path):
     ("for (;;) {}", "common.time-limit", "0.5 s"),
 ])
 def test_js_driver_that_crashes_or_hangs(tmp_path, body, clause, word):
-    change = ("function threshold(w, eps) { // the implementation under test: w_hat_i = w_i if |w_i| > eps, 0 otherwise",
-              "function threshold(w, eps) { " + body)
+    head = "function threshold(w, eps) { // the implementation under test: w_hat_i = w_i if |w_i| > eps, 0 otherwise"
+    change = (head, "function threshold(w, eps) { " + body)
     report = check("threshold", js_driver(tmp_path, change), max_examples=20, **SHORT)
     assert [f.clause for f in report.failures] == [clause], str(report)
     assert word in report.failures[0].message
@@ -213,3 +213,15 @@ def test_a_bad_handshake_is_a_start_up_error(body, words):
 def test_a_missing_program_is_a_start_up_error(tmp_path):
     with pytest.raises(ValueError, match="cannot run"):
         judge("threshold", Program([str(tmp_path / "no-such-program")]), **W)
+
+
+def test_the_documented_grammar_is_the_implemented_one():
+    from refimpl.conformance import protocol
+
+    doc = (ROOT / "docs" / "conformance.md").read_text()
+    grammar = doc[doc.index("Grammar, version"):doc.index("## Golden vectors")]
+    assert f"Grammar, version {protocol.VERSION}." in grammar and f'"version":{protocol.VERSION}' in grammar
+    assert f'"protocol":"{protocol.PROTOCOL}"' in grammar
+    assert all(f'"{dtype}"' in grammar for dtype in protocol._FLOAT_DTYPES + protocol._INT_DTYPES)
+    assert "2^22" in grammar and protocol.MAX_RESULT_ENTRIES == 2 ** 22
+    assert "64 MiB" in grammar and protocol.MAX_LINE_BYTES == 64 * 2 ** 20

@@ -84,7 +84,8 @@ class Report:
         return "\n".join(lines)
 
     def to_json(self) -> dict:
-        return {"op": self.op, "passed": self.passed, "examples_run": self.examples_run, "options": _plain(self.options),
+        return {"op": self.op, "passed": self.passed, "examples_run": self.examples_run,
+                "options": _plain(self.options),
                 "allowed": list(self.allowed), "declined": self.declined, "shrink_calls": self.shrink_calls,
                 "candidate_output": self.output, "candidate_output_bytes": self.output_bytes,
                 "failures": [{"clause": f.clause, "formula": CLAUSES[f.clause].formula, "message": f.message,

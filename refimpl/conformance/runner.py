@@ -159,7 +159,7 @@ class Runner:
             return process.spawn(c.argv, c.cwd, c.env)
         if os.name == "nt" or not hasattr(os, "killpg"):
             raise OSError("the conformance checker needs POSIX process control (fork or exec, process groups)")
-        unsafe = _fork_unsafe() if not isinstance(c, str) else []
+        unsafe = _fork_unsafe()
         if hasattr(os, "fork") and not unsafe:
             get = partial(worker.load_target, c) if isinstance(c, str) else (lambda: c)
             return process.fork(partial(worker.serve, get))
@@ -219,7 +219,8 @@ class Runner:
 
     @property
     def output(self) -> str:
-        """What the candidate wrote to stdout/stderr (the first and last bytes of each worker started: ``process.OUTPUT_HEAD``, ``OUTPUT_TAIL``)."""
+        """What the candidate wrote to stdout/stderr: the first and last bytes (``process.OUTPUT_HEAD``,
+        ``OUTPUT_TAIL``) of each worker started."""
         text = "".join(text for _, text in self._outputs)  # bounded per worker, but workers may be many
         return text if len(text) <= 8000 else f"{text[:4000]}\n[... output of restarted workers left out ...]\n" \
                                               f"{text[-4000:]}"

@@ -198,7 +198,8 @@ def data_bytes():
 
 
 def callable_():
-    return [("None", lambda v, d: None), ("int", lambda v, d: 3), ("str without a colon", lambda v, d: "refimpl.threshold")]
+    return [("None", lambda v, d: None), ("int", lambda v, d: 3),
+            ("str without a colon", lambda v, d: "refimpl.threshold")]
 
 
 def without(kinds, *labels):

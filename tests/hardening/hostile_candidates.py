@@ -1,4 +1,4 @@
-"""Hostile threshold candidates, importable by name for ``refimpl check threshold tests.hardening.hostile_candidates:X``.
+"""Hostile candidates, importable by name (``refimpl check threshold tests.hardening.hostile_candidates:X``).
 
 Each does one thing a realistic user's code can do to the process it runs in; tests/hardening/test_isolation.py says
 what the checker must make of it. None of them is imported by the checker's own process when given on the command

@@ -72,7 +72,8 @@ HOSTILE = {  # kind: (op, text of the file, words the error must contain)
     "duplicate key": ("threshold", lambda: json.dumps(_doc("threshold")).replace(
         '"op": "threshold"', '"op": "threshold", "op": "threshold"'), ["threshold.json", "'op' appears twice"]),
     "duplicate input": ("threshold", lambda: json.dumps(_doc("threshold")).replace(
-        '"eps": {', '"eps": {"hex": "0x1p+0"}, "eps": {', 1), ["threshold.json.cases[0].inputs", "'eps' appears twice"]),
+        '"eps": {', '"eps": {"hex": "0x1p+0"}, "eps": {', 1),
+        ["threshold.json.cases[0].inputs", "'eps' appears twice"]),
     "40000x10000 forward pass": ("mlp_forward", lambda: _edit("mlp_forward", _wide_forward),
                                  ["mlp_forward.json: cases[0].inputs", "multiply-adds"]),
     "20,001 IG pieces": ("integrated_gradients", lambda: _edit("integrated_gradients", _many_pieces),
