@@ -31,7 +31,8 @@ The checker's inputs are tiny (at most 8 entries, 4-unit layers), so a conformin
 micro- to milliseconds; 2 s is three orders of magnitude above a framework's per-call overhead and still leaves room
 for a machine busy with other work, while a hang is found in 2 s. Frameworks that compile per input shape (JAX,
 Keras: a first call measured above 2 s here) get ``warmup`` extra seconds (default ``WARMUP`` = 10 s) on the worker's
-start (imports, handshake) and on the first call with each new combination of input shapes and dtypes.
+start (imports, handshake) and on the first call with each new combination of input shapes and dtypes, per
+worker (a restarted worker compiles again).
 """
 
 from __future__ import annotations
@@ -238,6 +239,7 @@ class Runner:
                 self._process = self._start()
             except (ValueError, OSError) as exc:
                 return Outcome(None, "common.returns", f"{self.what} could not be restarted: {exc}")
+            self._seen.clear()  # a fresh worker compiles (JAX, Keras) for every shape again
         sig = tuple(_signature(inputs[a]) for a in self.args)
         limit = self.time_limit + (self.warmup if sig not in self._seen else 0.0)
         self._case += 1
