@@ -27,9 +27,10 @@ How a candidate reaches the worker:
 - ``Program(["cmd", "arg"])`` (``--exec "cmd arg"``): the program itself is the worker, speaking the protocol.
 
 Time limits. ``time_limit`` (default ``TIME_LIMIT`` = 2 s) bounds each call, conversion of the result included.
-The checker's inputs are tiny (at most 8 entries, 4-unit layers), so a conforming call of any implementation takes
-micro- to milliseconds; 2 s is three orders of magnitude above a framework's per-call overhead and still leaves room
-for a machine busy with other work, while a hang is found in 2 s. Frameworks that compile per input shape (JAX,
+The checker's inputs are small (tensors of at most a few thousand entries, networks of a few small layers), so a
+conforming call of any implementation takes micro- to milliseconds; 2 s is three orders of magnitude above a
+framework's per-call overhead and still leaves room for a machine busy with other work, while a hang is found in
+2 s. Frameworks that compile per input shape (JAX,
 Keras: a first call measured above 2 s here) get ``warmup`` extra seconds (default ``WARMUP`` = 10 s) on the worker's
 start (imports, handshake) and on the first call with each new combination of input shapes and dtypes, per
 worker (a restarted worker compiles again).
