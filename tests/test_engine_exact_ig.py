@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import refimpl
 from refimpl.engines import exact_ig as engine
+from refimpl.spec import integrated as readable
 
 from .oracles import dyadic_mlps
 from .oracles_interpret import exact_ig, exact_pieces, magnitude, rows, to_fractions
@@ -138,8 +139,8 @@ def test_zero_width_layers_give_zero_attributions(sizes):
 
 @pytest.mark.parametrize("depth", [1, 2, 3, 4])
 def test_random_networks_complete_and_chunk_independent(monkeypatch, depth):
-    """Many crossings per row (width 40), rows with very different counts: completeness within 1e-12·S, and the
-    same attributions (to rounding) whether rows are swept together or one by one."""
+    """Many crossings per row (width 40), rows with very different counts: completeness within 1e-12·S, the spec's
+    readable exact IG, and the same attributions (to rounding) whether rows are swept together or one by one."""
     rng = np.random.default_rng(depth)
     sizes = [6] + [40] * depth + [3]
     mlp = refimpl.MLP.init(sizes, depth)
@@ -150,6 +151,29 @@ def test_random_networks_complete_and_chunk_independent(monkeypatch, depth):
     gap = mlp.forward(X)[np.arange(30), targets] - mlp.forward(B)[np.arange(30), targets]
     S = magnitude(mlp, X, B, targets)
     assert (np.abs(together.sum(axis=1) - gap) <= TOL * S).all()
+    assert (np.abs(together - readable.integrated_gradients(mlp, X, B, targets)) <= TOL * S[:, None]).all()
     monkeypatch.setattr(engine, "CHUNK_ENTRIES", 1)
     alone = engine.exact_ig(mlp.weights, mlp.biases, X, B, targets)
     assert (np.abs(alone - together) <= TOL * S[:, None]).all()
+
+
+def test_chunks_bound_the_breakpoint_arrays(monkeypatch):
+    """Each chunk's (breakpoints, rows, width) arrays hold at most CHUNK_ENTRIES entries, unless one row alone needs
+    more; every row is swept exactly once."""
+    rng = np.random.default_rng(5)
+    mlp = refimpl.MLP.init([6, 40, 30, 3], 5)
+    mlp = refimpl.MLP(mlp.weights, [rng.normal(0, 0.5, b.shape) for b in mlp.biases])
+    X = rng.normal(size=(40, 6)) * rng.uniform(0, 3, (40, 1))
+    sizes, seen, sweep = [], [], engine._sweep
+
+    def recording(layer1, exact_zeros):
+        out = sweep(layer1, exact_zeros)
+        sizes.append((out["Z"].size, out["Z"].shape[0] * out["Z"].shape[2]))
+        seen.append(out["Z"].shape[1])
+        return out
+
+    monkeypatch.setattr(engine, "_sweep", recording)
+    monkeypatch.setattr(engine, "CHUNK_ENTRIES", 3000)
+    engine.exact_ig(mlp.weights, mlp.biases, X, np.zeros_like(X), np.zeros(40, dtype=np.int64))
+    assert sum(seen) == 40 and len(sizes) > 1
+    assert all(size <= max(3000, per_row) for size, per_row in sizes), sizes

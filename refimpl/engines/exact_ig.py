@@ -118,19 +118,30 @@ def _sweep(layer1, exact_zeros: bool) -> dict:
     length = np.diff(alpha, axis=0)
     G = W1[unit]  # the row of W_1 of the unit switching at each crossing
     coef = sigma * (zB - zA)[cols, unit]  # the slope of z_1[unit] along α gained when it switches (0: padding)
-    slope = layer1["slope0"].copy()  # dz_2/dα on the current piece
-    Z = np.empty((K + 2, r, W1.shape[1]))
-    Z[0] = layer1["Z0"]
-    step = np.empty_like(slope)
-    for k in range(K + 1):  # running sums along α: z_2 is continuous, its slope changes by a rank-one term
+    Z = _running_sums(layer1["Z0"], layer1["slope0"], G, coef, length)
+    if exact_zeros:
+        _recompute_near_zero(Z, alpha, layer1)
+    return {"alpha": alpha, "length": length, "unit": unit, "sigma": sigma, "count": count, "G": G, "Z": Z}
+
+
+def _running_sums(Z0, slope0, G, coef, length) -> np.ndarray:
+    """``z_2`` at every breakpoint (K+2, r, n_2): ``Z[k+1] = Z[k] + length[k] · slope_k`` with
+    ``slope_{k+1} = slope_k + coef[k] · G[k]`` (z_2 is continuous; its slope changes by a rank-one term)."""
+    K, r = coef.shape
+    Z = np.empty((K + 2,) + Z0.shape)
+    Z[0] = Z0
+    if r * Z0.shape[1] < 4096:  # few rows: NumPy's cumsum beats one call per step (same additions, same order)
+        slopes = np.cumsum(np.concatenate([slope0[None], G * coef[..., None]]), axis=0)
+        np.multiply(slopes, length[..., None], out=Z[1:])
+        return np.cumsum(Z, axis=0, out=Z)
+    slope, step = slope0.copy(), np.empty_like(slope0)
+    for k in range(K + 1):
         np.multiply(slope, length[k, :, None], out=step)
         np.add(Z[k], step, out=Z[k + 1])
         if k < K:
             np.multiply(G[k], coef[k, :, None], out=step)
             slope += step
-    if exact_zeros:
-        _recompute_near_zero(Z, alpha, layer1)
-    return {"alpha": alpha, "length": length, "unit": unit, "sigma": sigma, "count": count, "G": G, "Z": Z}
+    return Z
 
 
 def _recompute_near_zero(Z, alpha, layer1) -> None:
