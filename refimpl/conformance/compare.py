@@ -65,6 +65,13 @@ class Tolerance:
         """The absolute part of a rounding window (per rounding)."""
         return (SMALLEST_NORMAL if self.subnormals == "flush" else SUBNORMAL_SPACING)[self.precision]
 
+    def off_by(self, got, expected, bound) -> str:
+        """`` (off by 3e-16 = 1.5 float64 ulps; window 8e-17 = 0.36 float64 ulps)`` for a rounded mismatch, in ulps
+        of the declared precision."""
+        error = abs(float(got) - float(expected))
+        return (f" (off by {error:.3g} = {self.ulps(expected, error)}; window {float(bound):.3g} = "
+                f"{self.ulps(expected, bound)})")
+
     def ulps(self, x, error) -> str:
         """``error`` in ulps of ``x`` in the declared precision, for messages: ``3.2 float32 ulps``."""
         dtype = np.dtype(self.precision)

@@ -100,9 +100,10 @@ def judge_minmax_normalize(inp, expected, got, tol: Tolerance, v) -> None:
         if i is not None:
             v.fail("minmax_normalize.endpoints", f"{mismatch(out, expected, i)} (w{where(i, '')} = "
                    f"{'lo' if target == 0 else 'hi'})")
-    i = first(~(np.abs(out - expected) <= minmax_bound(inp, expected, tol)))
+    bound = minmax_bound(inp, expected, tol)
+    i = first(~(np.abs(out - expected) <= bound))
     if i is not None:
-        v.fail("minmax_normalize.value", mismatch(out, expected, i))
+        v.fail("minmax_normalize.value", mismatch(out, expected, i) + tol.off_by(out[i], expected[i], bound[i]))
 
 
 def _exact_integer(alpha: float, w_tilde: float, beta: float) -> bool:
@@ -189,5 +190,6 @@ def judge_dequantize(inp, expected, got, tol: Tolerance, v) -> None:
         v.fail("dequantize.endpoints", f"{mismatch(out, expected, i)} (code {codes[i]} of alpha = {alpha})")
     i = first(~tol.close(out, expected, magnitude, ELEMENTWISE_ROUNDINGS))
     if i is not None:
+        bound = tol.bound(expected, magnitude, ELEMENTWISE_ROUNDINGS)
         v.fail("dequantize.value", f"{mismatch(out, expected, i)} (code {codes[i]}, lo = {fmt(lo)}, "
-               f"hi = {fmt(hi)}, alpha = {alpha})")
+               f"hi = {fmt(hi)}, alpha = {alpha})" + tol.off_by(out[i], expected[i], bound[i]))

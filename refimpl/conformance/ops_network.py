@@ -80,9 +80,10 @@ def forward_bound(inp, expected, tol: Tolerance) -> np.ndarray:
 
 def judge_mlp_forward(inp, expected, got, tol: Tolerance, v) -> None:
     out = as_result(got, "out", expected.shape, "f", tol.precision)
-    i = first(~(np.abs(out - expected) <= forward_bound(inp, expected, tol)))
+    bound = forward_bound(inp, expected, tol)
+    i = first(~(np.abs(out - expected) <= bound))
     if i is not None:
-        v.fail("mlp_forward.logits", mismatch(out, expected, i))
+        v.fail("mlp_forward.logits", mismatch(out, expected, i) + tol.off_by(out[i], expected[i], bound[i]))
 
 
 def _dlogits_magnitude(logits_mag, n, k):
@@ -115,7 +116,8 @@ def judge_mlp_gradients(inp, expected, got, tol: Tolerance, v) -> None:
         for l, (o, e, m) in enumerate(zip(outs, exps, bnds, strict=True)):
             i = first(~tol.close(o, e, m, K))
             if i is not None and found is None:
-                found = (f"mlp_gradients.{name}", mismatch(o, e, i, f"{name}[{l}]"))
+                window = tol.bound(e, m, K)[i]
+                found = (f"mlp_gradients.{name}", mismatch(o, e, i, f"{name}[{l}]") + tol.off_by(o[i], e[i], window))
     if found is None:
         return
     clause, message = found
@@ -141,8 +143,10 @@ def judge_input_gradient(inp, expected, got, tol: Tolerance, v) -> None:
                         ~tol.close(out, expected, bound, network_roundings(W)))
     if blamed is not None:
         clause, i = blamed
+        window = tol.bound(expected, bound, network_roundings(W))[i]
         v.fail(clause, f"{mismatch(out, expected, i)} (target {inp['target'][i[0]]}"
-               + (", a hidden pre-activation of this row is exactly 0)" if clause.endswith("zero") else ")"))
+               + (", a hidden pre-activation of this row is exactly 0)" if clause.endswith("zero") else ")")
+               + tol.off_by(out[i], expected[i], window))
 
 
 def judge_integrated_gradients(inp, expected, got, tol: Tolerance, v) -> None:
@@ -173,8 +177,10 @@ def judge_integrated_gradients(inp, expected, got, tol: Tolerance, v) -> None:
         v.fail("ig.completeness", f"sum(out[{r}])={fmt(out[r].sum())}, but should be F(x) - F(b) = "
                f"{fmt(fx[r] - fb[r])} (target {t[r]})")
     i = first(~close)
-    if i is not None and not _flat_unit(W, b, X[i[0]], B[i[0]], tol, v, mismatch(out, expected, i)):
-        v.fail("ig.value", mismatch(out, expected, i))
+    if i is not None:
+        message = mismatch(out, expected, i) + tol.off_by(out[i], expected[i], entry_bound[i])
+        if not _flat_unit(W, b, X[i[0]], B[i[0]], tol, v, message):
+            v.fail("ig.value", message)
 
 
 def _flat_unit(W, b, x, z, tol, v, message=None) -> bool:
