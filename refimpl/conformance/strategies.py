@@ -17,8 +17,9 @@ the small end; Hypothesis shrinks a failure to the simplest input that shows it)
 
 Tensors are filled from one seeded (n, 4) matrix of uniforms (:class:`Lanes`; entry i is the same whatever n),
 with the planted values drawn by Hypothesis: the same seed of a check gives the same inputs, and shrinking the size
-keeps the entries that remain, so a failure on 4097 entries shrinks to the few that show it. The declared numerics (numerics.py) shape the values (float32-representable
-inputs, float32 ulps and subnormals) and the declared domain (domain.py) restricts them.
+keeps the entries that remain, so a failure on 4097 entries shrinks to the few that show it. The declared numerics
+(numerics.py) shape the values (float32-representable inputs, float32 ulps and subnormals) and the declared domain
+(domain.py) restricts them.
 """
 
 from __future__ import annotations
@@ -233,7 +234,8 @@ def _floor_quantize(num: Numerics, assume):
     def draw_case(draw):
         alpha, beta = num.narrow(draw(alphas)), num.narrow(draw(betas))
         pool = [on_integer(draw(_LEVEL), alpha, num) for _ in range(6)]
-        if abs(alpha) >= 1.0 and math.log2(abs(alpha)).is_integer():  # (j + 1/2) / alpha: alpha * w_tilde is exactly j + 1/2
+        # (j + 1/2) / alpha: alpha * w_tilde is exactly j + 1/2
+        if abs(alpha) >= 1.0 and math.log2(abs(alpha)).is_integer():
             pool += [(draw(st.integers(-3, 40)) + 0.5) / alpha]
         entry = st.one_of(st.integers(0, len(pool) - 1), w_tildes.map(num.narrow))
         w = draw(tensor(entry, pool, pool_bulk(pool, 1.5)))

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 import refimpl
+from refimpl.spec.losses import CHECKED
 
 
 class Case(NamedTuple):
@@ -230,8 +231,6 @@ def input_gradient_mask_from_output(weights, biases, X, target):
 
 
 def gradients_drop_last_rows(weights, biases, X, y, loss):
-    from refimpl.spec.losses import CHECKED
-
     mlp, n = refimpl.MLP(weights, biases), X.shape[0]
     kept = n - n % 32 if n > 32 else n  # micro-batches of 32; the remainder rows are dropped
     value, dlogits = CHECKED[loss](mlp.forward(X), y)

@@ -9,6 +9,7 @@ from fractions import Fraction
 import numpy as np
 
 import refimpl
+from refimpl.spec.losses import CHECKED
 
 from . import realistic as r
 
@@ -75,8 +76,6 @@ def forward_float32_declared(weights, biases, X):
 
 
 def gradients_microbatches(weights, biases, X, y, loss):
-    from refimpl.spec.losses import CHECKED
-
     mlp, n = refimpl.MLP(weights, biases), X.shape[0]
     value, dlogits = CHECKED[loss](mlp.forward(X), y)
     dW = [np.zeros_like(W) for W in weights]
