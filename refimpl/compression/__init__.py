@@ -8,6 +8,7 @@ from ..spec.quantization import (
     FLOOR_ULP_WINDOW,
     Quantized,
     dequantize,
+    fake_quantize,
     floor_quantize,
     floor_quantize_exact,
     minmax_normalize,
@@ -24,7 +25,8 @@ from .storage import FORMATS, decode, encode, storage_bytes
 __all__ = [
     "threshold", "l1_importance", "prune_smallest",
     "minmax_normalize", "floor_quantize", "floor_quantize_exact", "near_integer_boundary", "FLOOR_ULP_WINDOW",
-    "DEQUANTIZE_ROUNDING", "Quantized", "quantize", "dequantize", "QuantizedModel", "quantize_model",
+    "DEQUANTIZE_ROUNDING", "Quantized", "quantize", "dequantize", "fake_quantize",
+    "QuantizedModel", "quantize_model",
     "pack_codes", "unpack_codes",
     "neuron_importance", "prune_neurons", "prune_connections", "sensitivity",
     "FORMATS", "encode", "decode", "storage_bytes",

@@ -1,4 +1,4 @@
-"""Honest sizes: every size is ``len()`` of a byte string that :func:`decode` reads back.
+"""Honest sizes: every size is ``len()`` of a byte string that :func:`decode` reads back (specified in docs/format.md).
 
 Byte layout (all integers and floats little-endian; "packed" means :func:`pack_codes`' bit stream):
 
@@ -135,6 +135,9 @@ def _encode_weights(model, l: int, format: str) -> bytes:
 
 
 def _encode_quant(q: Quantized, huffman: bool = False) -> bytes:
+    if q.axis is not None:
+        raise ValueError("a Quantized with per-channel ranges (axis set) has no byte layout: the quant block holds "
+                         "one lo/hi per matrix; quantize per tensor (axis=None) to store the model")
     codes = encode_block(q.codes, q.bits) if huffman else pack_codes(q.codes, q.bits)
     return _QUANT.pack(q.bits, q.beta, q.lo, q.hi) + codes
 

@@ -145,7 +145,36 @@ def _prune_connections():
     ]
 
 
+def _channel_tensor():
+    # columns: levels 0..3 of [0, 3]; constant 2.0 (comes back exactly); positive [1, 4] (0 not forced in)
+    return _a([[0.0, 2.0, 1.0], [3.0, 2.0, 4.0], [1.0, 2.0, 2.0], [2.0, 2.0, 1.5]])
+
+
+def _quantize_per_channel():
+    w = _channel_tensor()
+    return [
+        {"w": w, "bits": 2, "beta": 0.5, "axis": 1},  # per output neuron of a (n_in, n_out) matrix
+        {"w": w, "bits": 2, "beta": 0.5, "axis": -2},  # per row, a negative axis
+        {"w": _a([0.5, -1.0, 3.0]), "bits": 4, "beta": 0.5, "axis": 0},  # every entry its own (constant) slice
+        {"w": _a(np.arange(12.0).reshape(2, 3, 2)), "bits": 3, "beta": 0.0, "axis": 2},  # 3-D, truncation
+    ]
+
+
+def _fake_quantize_per_channel():
+    return [dict(case) for case in _quantize_per_channel()]
+
+
+def _dequantize_per_channel():
+    return [
+        {"codes": np.array([[0, 3, 1], [3, 0, 2]], dtype=np.uint8), "lo": _a([-1.0, 2.0, 0.1]),
+         "hi": _a([2.0, 2.0, 0.7]), "bits": 2, "axis": 1},  # slice 1 constant: lo = hi
+        {"codes": np.array([[0, 65535], [1, 0]], dtype=np.uint16), "lo": _a([-3.0, 0.0]), "hi": _a([3.0, 1.0]),
+         "bits": 16, "axis": -2},
+    ]
+
+
 CASES = {name[1:]: fn for name, fn in list(globals().items()) if name.startswith("_") and callable(fn)
          and name[1:] in ("saliency", "gradient_x_input", "global_importance", "linear_pieces", "neuron_importance",
                           "softmax_cross_entropy", "binary_cross_entropy_with_logits", "sgd_update", "fake_quantize",
-                          "quantize_model", "prune_connections")}
+                          "quantize_model", "prune_connections", "quantize_per_channel",
+                          "fake_quantize_per_channel", "dequantize_per_channel")}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..spec.checks import check_choice
-from .clauses_more import OPS_CLAUSES
+from .clauses_more import OPS_CLAUSES, per_channel_clauses
 
 
 class Clause(NamedTuple):
@@ -109,6 +109,7 @@ _OPS = {
 }
 
 _OPS.update(OPS_CLAUSES)  # the ops of clauses_more.py
+_OPS.update(per_channel_clauses(_OPS))
 
 CLAUSES: dict[str, Clause] = {}
 for _op, _items in [("common", _COMMON), *_OPS.items()]:

@@ -91,3 +91,20 @@ OPS_CLAUSES = {
                                     "within the attribution's rounding bound"),
     ],
 }
+
+
+PER_CHANNEL = {"quantize_per_channel": "quantize", "dequantize_per_channel": "dequantize",
+               "fake_quantize_per_channel": "fake_quantize"}
+"""Each per-channel op and the per-tensor op it applies to every slice ``w.take(j, axis)`` alone."""
+
+
+def per_channel_clauses(ops: dict) -> dict:
+    """The clauses of the per-channel ops, derived from their per-tensor op's (``ops``: the registry's table):
+    ``<op>.slices`` first, then every per-tensor clause restated per slice."""
+    out = {}
+    for op, base in PER_CHANNEL.items():
+        out[op] = [(f"{op}.slices", "each slice along axis (negative axis counts from the end) has its own lo_j = "
+                                    "min and hi_j = max of the slice, and is judged as the per-tensor op on it "
+                                    "alone")]
+        out[op] += [(f"{op}.{cid.split('.', 1)[1]}", f"per slice: {formula}") for cid, formula in ops[base]]
+    return out

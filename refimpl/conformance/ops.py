@@ -20,7 +20,7 @@ from ..spec.gradients import gradient_x_input, input_gradient, saliency
 from ..spec.losses import CHECKED, binary_cross_entropy_with_logits, softmax_cross_entropy
 from ..spec.mlp import MLP, backward
 from ..spec.pruning import neuron_importance, prune_connections, prune_neurons
-from ..spec.quantization import Quantized, dequantize, floor_quantize, minmax_normalize, quantize
+from ..spec.quantization import Quantized, dequantize, fake_quantize, floor_quantize, minmax_normalize, quantize
 from ..spec.quantized_model import quantize_model
 from ..spec.thresholding import l1_importance, prune_smallest, threshold
 from ..spec.update_rule import sgd_update
@@ -84,8 +84,8 @@ OPS: dict[str, Op] = {op.name: op for op in [
        lambda i: integrated_gradients(_mlp(i), i["X"], i["baselines"], i["target"], method="exact"),
        on.judge_integrated_gradients, ()),
 ]}
-_REFERENCE = {f.__name__: f for f in (MLP, dequantize, quantize, prune_connections, quantize_model, sgd_update,
-                                      neuron_importance, softmax_cross_entropy, binary_cross_entropy_with_logits,
+_REFERENCE = {f.__name__: f for f in (MLP, Quantized, dequantize, quantize, fake_quantize, prune_connections,
+                                      quantize_model, sgd_update, neuron_importance, softmax_cross_entropy, binary_cross_entropy_with_logits,
                                       linear_pieces, saliency, gradient_x_input, global_importance)}
 OPS.update({op.name: op for op in ops_more.ops(Op, _REFERENCE.__getitem__)})
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops_attribution as oa
+from . import ops_channels as oc
 from . import ops_losses as ol
 from . import ops_pieces as op_
 from . import ops_quant as oq
@@ -19,8 +20,8 @@ def _model(ref, weights, biases=None):
     return ref("MLP")(weights, biases)
 
 
-def _fake_quantize(ref, inp):
-    return ref("dequantize")(ref("quantize")(inp["w"], inp["bits"], inp["beta"]))
+def _dequantize_per_channel(ref, inp):
+    return ref("dequantize")(ref("Quantized")(inp["codes"], inp["lo"], inp["hi"], inp["bits"], 0.5, inp["axis"]))
 
 
 def _prune_connections(ref, inp):
@@ -57,8 +58,16 @@ def ops(Op, ref) -> list:
            lambda i: ref("saliency")(mlp(i), i["X"], i["target"], i["abs"]), oa.judge_saliency, ("abs",)),
         Op("gradient_x_input", (*net, "X", "target"),
            lambda i: ref("gradient_x_input")(mlp(i), i["X"], i["target"]), oa.judge_gradient_x_input, ()),
-        Op("fake_quantize", ("w", "bits", "beta"), lambda i: _fake_quantize(ref, i), oq.judge_fake_quantize,
-           ("bits", "beta")),
+        Op("fake_quantize", ("w", "bits", "beta"), lambda i: ref("fake_quantize")(i["w"], i["bits"], i["beta"]),
+           oq.judge_fake_quantize, ("bits", "beta")),
+        Op("quantize_per_channel", ("w", "bits", "beta", "axis"),
+           lambda i: ref("quantize")(i["w"], i["bits"], i["beta"], i["axis"]).codes, oc.judge_quantize_per_channel,
+           ("bits", "beta", "axis")),
+        Op("dequantize_per_channel", ("codes", "lo", "hi", "bits", "axis"), lambda i: _dequantize_per_channel(ref, i),
+           oc.judge_dequantize_per_channel, ("bits", "axis")),
+        Op("fake_quantize_per_channel", ("w", "bits", "beta", "axis"),
+           lambda i: ref("fake_quantize")(i["w"], i["bits"], i["beta"], i["axis"]),
+           oc.judge_fake_quantize_per_channel, ("bits", "beta", "axis")),
         Op("prune_connections", ("weights", "sparsity", "scope"), lambda i: _prune_connections(ref, i),
            oq.judge_prune_connections, ("sparsity", "scope")),
         Op("quantize_model", ("weights", "bits", "beta"), lambda i: _quantize_model(ref, i),

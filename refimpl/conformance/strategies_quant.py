@@ -88,3 +88,49 @@ def prune_connections(draw):
 
 
 STRATEGIES = {"fake_quantize": fake_quantize, "quantize_model": quantize_model, "prune_connections": prune_connections}
+
+
+@st.composite
+def _channels(draw):
+    """(w, bits, axis): a tensor of 1 to 3 dimensions whose slices along ``axis`` are each drawn as a tensor of
+    their own (on the levels, constant, positive, random): per-slice ranges, constant slices, ties."""
+    ndim = draw(st.integers(1, 3))
+    shape = [draw(st.integers(1, 3)) for _ in range(ndim)]
+    axis = draw(st.integers(-ndim, ndim - 1))
+    bits = draw(_BITS)
+    rest = [s for d, s in enumerate(shape) if d != axis % ndim]
+    size = int(np.prod(rest)) if rest else 1
+    slices = [np.array(draw(_tensor(bits, size))[:size], dtype=np.float64).reshape(rest) for _ in
+              range(shape[axis % ndim])]
+    return np.stack(slices, axis=axis % ndim), bits, axis
+
+
+@st.composite
+def quantize_per_channel(draw):
+    w, bits, axis = draw(_channels())
+    return {"w": w, "bits": bits, "beta": draw(_BETA), "axis": axis}
+
+
+@st.composite
+def fake_quantize_per_channel(draw):
+    w, bits, axis = draw(_channels())
+    return {"w": w, "bits": bits, "beta": draw(_BETA), "axis": axis}
+
+
+@st.composite
+def dequantize_per_channel(draw):
+    w, bits, axis = draw(_channels())
+    alpha = 2 ** bits - 1
+    codes = np.array(draw(st.lists(st.integers(0, alpha), min_size=w.size, max_size=w.size))).reshape(w.shape)
+    codes[(0,) * w.ndim] = draw(st.sampled_from([0, alpha]))
+    n = w.shape[axis % w.ndim]
+    lo = np.array(draw(st.lists(st.one_of(st.sampled_from([0.0, -1.0, 0.1]), _floats(-1e3, 1e3)), min_size=n,
+                                max_size=n)))
+    span = np.array(draw(st.lists(st.one_of(st.sampled_from([0.0, 1.0, 2.5]), _floats(0.0, 1e3)), min_size=n,
+                                  max_size=n)))
+    return {"codes": codes.astype(np.uint8 if bits <= 8 else np.uint16), "lo": lo, "hi": lo + span, "bits": bits,
+            "axis": axis}
+
+
+STRATEGIES.update({"quantize_per_channel": quantize_per_channel, "dequantize_per_channel": dequantize_per_channel,
+                   "fake_quantize_per_channel": fake_quantize_per_channel})

@@ -6,7 +6,8 @@ Read in this order (each module is short and imports only NumPy and its neighbou
 - :mod:`.mlp` — the ReLU multilayer perceptron, its forward pass and hand-written backward pass.
 - :mod:`.losses` — softmax cross-entropy and binary cross-entropy on logits, with their gradients.
 - :mod:`.thresholding` — §3.1 ``ŵ = w·[|w| > ε]``, ``R = Σ|w|``, and the count rule of magnitude pruning.
-- :mod:`.quantization` — §3.2 ``w̃ = (w − lo)/(hi − lo)``, ``q = ⌊α·w̃ + β⌋``, and the inverse.
+- :mod:`.quantization` — §3.2 ``w̃ = (w − lo)/(hi − lo)``, ``q = ⌊α·w̃ + β⌋``, and the inverse, per tensor or per
+  channel (:mod:`.channels`: one ``lo``/``hi`` per slice along an axis).
 - :mod:`.quantized_model` — §3.2 applied to every weight matrix of a model (pruned zeros stay 0).
 - :mod:`.pruning` — §3.3 neuron importance ``P``, neuron pruning by keep ratio, connection pruning.
 - :mod:`.gradients` — §2.2.1 input gradient, saliency, gradient × input.

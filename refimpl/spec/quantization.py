@@ -17,6 +17,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from . import channels
 from .checks import as_float_array, as_int_array, check_int, check_real
 
 FLOOR_ULP_WINDOW = 2
@@ -160,9 +161,11 @@ class Quantized:
     Attributes
     ----------
     codes : read-only ndarray of uint8 (bits <= 8) or uint16, the tensor's shape, each in [0, α]
-    lo, hi : float, the minimum and maximum of the original tensor (lo <= hi, finite, hi − lo finite)
+    lo, hi : float, the minimum and maximum of the original tensor (lo <= hi, finite, hi − lo finite); with
+        ``axis``, read-only float64 arrays of shape (codes.shape[axis],): one range per slice along ``axis``
     bits : int in 1..16
     beta : float in [0, 1)
+    axis : None (per tensor, the default) or the int axis of the per-slice ranges (stored non-negative)
 
     Constructing one validates every field (``TypeError``/``ValueError`` naming the field).
     """
@@ -172,18 +175,23 @@ class Quantized:
     hi: float
     bits: int
     beta: float
+    axis: int | None = None
 
     def __post_init__(self):
         bits, beta = check_bits_beta(self.bits, self.beta)
-        lo, hi = check_real(self.lo, "lo"), check_real(self.hi, "hi")
-        if not (lo <= hi and math.isfinite(hi - lo)):
-            raise ValueError(f"lo and hi must satisfy lo <= hi with a finite hi - lo, got lo={lo}, hi={hi}")
         codes = as_int_array(self.codes, "codes")
+        if self.axis is None:
+            lo, hi, axis = check_real(self.lo, "lo"), check_real(self.hi, "hi"), None
+            if not (lo <= hi and math.isfinite(hi - lo)):
+                raise ValueError(f"lo and hi must satisfy lo <= hi with a finite hi - lo, got lo={lo}, hi={hi}")
+        else:
+            lo, hi, axis = channels.check_ranges(self.lo, self.hi, codes, self.axis)
         if codes.size and (codes.min() < 0 or codes.max() > 2 ** bits - 1):
             raise ValueError(f"codes must lie in [0, {2 ** bits - 1}] for bits={bits}")
         codes = codes.astype(code_dtype(bits))
         codes.flags.writeable = False
-        for name, value in (("codes", codes), ("lo", lo), ("hi", hi), ("bits", bits), ("beta", beta)):
+        for name, value in (("codes", codes), ("lo", lo), ("hi", hi), ("bits", bits), ("beta", beta),
+                            ("axis", axis)):
             object.__setattr__(self, name, value)
 
     @property
@@ -192,8 +200,9 @@ class Quantized:
         return 2 ** self.bits - 1
 
 
-def quantize(w, bits, beta=0.5) -> Quantized:
-    """Per-tensor §3.2 quantization: ``codes = floor_quantize(minmax_normalize(w), α, β)`` with α = 2^bits − 1.
+def quantize(w, bits, beta=0.5, axis=None) -> Quantized:
+    """§3.2 quantization: ``codes = floor_quantize(minmax_normalize(w), α, β)`` with α = 2^bits − 1, per tensor,
+    or per slice along ``axis`` (each slice ``w.take(j, axis)`` with its own ``lo_j``/``hi_j``).
 
     Parameters
     ----------
@@ -201,6 +210,8 @@ def quantize(w, bits, beta=0.5) -> Quantized:
     bits : int in 1..16
     beta : float in [0, 1), default 0.5
         ½ rounds each normalised weight half up to the nearest of the 2^bits levels; 0 truncates (floor).
+    axis : None (per tensor) or int in [-w.ndim, w.ndim) (per channel: ``axis=1`` gives one range per output neuron
+        of a weight matrix of shape (n_l, n_{l+1}))
 
     Returns
     -------
@@ -217,19 +228,28 @@ def quantize(w, bits, beta=0.5) -> Quantized:
     - Zero is not preserved: 0 maps to whatever level is nearest (see :func:`quantize_model` for pruned tensors).
     - Unlike PyTorch's affine quantizer (round half to even, zero point forced into the range) or TensorFlow's
       MIN_COMBINED (half away from zero), this is the document's floor with β = ½, i.e. round half up.
+    - Per channel, every slice is quantized as the per-tensor form quantizes it alone (bit-identical codes): a
+      constant slice gets codes 0 and comes back exactly; ``lo``/``hi`` are arrays of shape (w.shape[axis],).
 
     Raises
     ------
     TypeError
         ``w`` is not an array of reals, ``bits`` is not an int, ``beta`` is not real.
     ValueError
-        ``w`` is empty or not finite or spans more than float64 can hold; ``bits`` outside 1..16 (0 and 17 are
-        refused); ``beta`` outside [0, 1) or so close to 1 that ``α + β`` rounds to 2^bits.
+        ``w`` is empty (per channel: any zero-length dimension, so that no slice is empty) or not finite or (a
+        slice of) it spans more than float64 can hold; ``bits`` outside 1..16 (0 and 17 are refused); ``beta``
+        outside [0, 1) or so close to 1 that ``α + β`` rounds to 2^bits; ``axis`` out of range (``TypeError`` when
+        it is not an int).
     """
     bits, beta = check_bits_beta(bits, beta)
     w = as_float_array(w, "w", allow_empty=False)
-    codes = floor_quantize(minmax_normalize(w), 2 ** bits - 1, beta)
-    return Quantized(codes, float(w.min()), float(w.max()), bits, beta)
+    if axis is None:
+        codes = floor_quantize(minmax_normalize(w), 2 ** bits - 1, beta)
+        return Quantized(codes, float(w.min()), float(w.max()), bits, beta)
+    axis = channels.check_axis(axis, w.ndim)
+    lo, hi = channels.slice_ranges(w, axis)
+    codes = floor_quantize(channels.normalize_slices(w, axis, lo, hi), 2 ** bits - 1, beta)
+    return Quantized(codes, lo, hi, bits, beta, axis)
 
 
 def dequantize(q) -> np.ndarray:
@@ -244,7 +264,7 @@ def dequantize(q) -> np.ndarray:
 
     Returns
     -------
-    ndarray of float64, the shape of ``q.codes``
+    ndarray of float64, the shape of ``q.codes`` (per channel: slice ``j`` uses ``lo[j]``, ``hi[j]``)
 
     Notes
     -----
@@ -263,5 +283,14 @@ def dequantize(q) -> np.ndarray:
         raise TypeError(f"q must be a refimpl.Quantized, got {type(q).__name__}")
     alpha = float(q.alpha)
     c = q.codes.astype(np.float64)
+    lo, hi = (q.lo, q.hi) if q.axis is None else (channels.along(r, q.axis, c.ndim) for r in (q.lo, q.hi))
     with np.errstate(under="ignore"):  # lo or hi near the subnormal range: the rounded products are the answer
-        return np.asarray(q.lo * ((alpha - c) / alpha) + q.hi * (c / alpha))  # 0-d codes: 0-d array, not scalar
+        return np.asarray(lo * ((alpha - c) / alpha) + hi * (c / alpha))  # 0-d codes: 0-d array, not scalar
+
+
+def fake_quantize(w, bits, beta=0.5, axis=None) -> np.ndarray:
+    """Quantize then dequantize: ``dequantize(quantize(w, bits, beta, axis))``, the floats a quantized model
+    computes with (what TensorFlow's ``fake_quant_*`` and PyTorch's ``fake_quantize_per_tensor_affine`` return, on
+    the spec's levels ``lo + k·(hi − lo)/α``). Arguments, edge cases, exactness and errors are those of
+    :func:`quantize` and :func:`dequantize`; returns a float64 array of ``w``'s shape."""
+    return dequantize(quantize(w, bits, beta, axis))

@@ -184,6 +184,34 @@ importance_activation_of_z = _importance_mutant(
 importance_l1_outgoing = _importance_mutant({"l1": lambda W, b, l, X: np.abs(W[l + 1]).sum(axis=1)})  # rows of W_{l+1}
 
 
+# ---- per channel --------------------------------------------------------------------------------------------------
+
+def _slice_ranges(w, axis):
+    others = tuple(d for d in range(w.ndim) if d != axis % w.ndim)
+    return w.min(axis=others, keepdims=True), w.max(axis=others, keepdims=True)
+
+
+def qpc_per_tensor_range(w, bits, beta, axis):
+    return refimpl.quantize(w, bits, beta).codes  # the axis ignored: one range for the whole tensor
+
+
+def qpc_range_of_the_other_axis(w, bits, beta, axis):
+    return refimpl.quantize(w, bits, beta, (axis + 1) % w.ndim).codes  # rows for columns
+
+
+def fqpc_constant_slice_nan(w, bits, beta, axis):
+    lo, hi = _slice_ranges(w, axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k = np.floor((2 ** bits - 1) * (w - lo) / (hi - lo) + beta)  # 0/0 on a constant slice
+    return lo + k * (hi - lo) / (2 ** bits - 1)
+
+
+def dqpc_pow2_step(codes, lo, hi, bits, axis):
+    shape = [1] * codes.ndim
+    shape[axis % codes.ndim] = -1
+    return lo.reshape(shape) + codes * ((hi - lo).reshape(shape) / 2 ** bits)
+
+
 def _m(name, op, clauses, **options):
     return Mutant(name, op, globals()[name], frozenset(clauses.split()), options)
 
@@ -212,6 +240,12 @@ MORE = [
     _m("sgd_masks_gradient_only", "sgd_update", "sgd_update.masked"),
     _m("sgd_dampening", "sgd_update", "sgd_update.velocity"),
     _m("sgd_nesterov", "sgd_update", "sgd_update.weights"),
+    _m("qpc_per_tensor_range", "quantize_per_channel",
+       "quantize_per_channel.endpoints quantize_per_channel.codes quantize_per_channel.constant"),
+    _m("qpc_range_of_the_other_axis", "quantize_per_channel",
+       "quantize_per_channel.endpoints quantize_per_channel.codes quantize_per_channel.constant"),
+    _m("fqpc_constant_slice_nan", "fake_quantize_per_channel", "common.finite"),
+    _m("dqpc_pow2_step", "dequantize_per_channel", "dequantize_per_channel.endpoints"),
     _m("importance_l2_squared", "neuron_importance", "neuron_importance.l2"),
     _m("importance_activation_of_z", "neuron_importance", "neuron_importance.activation neuron_importance.dead"),
     _m("importance_l1_outgoing", "neuron_importance", "neuron_importance.l1 neuron_importance.dead common.shape"),

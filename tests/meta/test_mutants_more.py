@@ -20,6 +20,7 @@ def test_every_new_op_has_a_mutant():
     ops = {m.op for m in MORE}
     assert ops == {"saliency", "gradient_x_input", "global_importance", "linear_pieces", "fake_quantize",
                    "quantize_model", "prune_connections", "softmax_cross_entropy", "binary_cross_entropy_with_logits",
-                   "sgd_update", "neuron_importance"}
+                   "sgd_update", "neuron_importance", "quantize_per_channel",
+                   "dequantize_per_channel", "fake_quantize_per_channel"}
     for m in MORE:  # every expected clause exists
         assert m.clauses <= {c.id for c in clauses_for(m.op)}, m.name
