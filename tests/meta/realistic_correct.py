@@ -131,15 +131,7 @@ def ig_exactline(weights, biases, X, baselines, target):
 
 
 def prune_neurons_stable(weights, biases, keep_ratio):
-    W, b = list(weights), list(biases)
-    for l in range(len(W) - 1):
-        P = np.abs(weights[l]).sum(axis=0)
-        keep = np.sort(np.argsort(-P, kind="stable")[:round(keep_ratio * P.size)])
-        dead = np.setdiff1d(np.arange(P.size), keep)
-        dead = dead[~W[l][:, dead].any(axis=0)]
-        b[l + 1] = b[l + 1] + np.maximum(b[l][dead], 0.0) @ W[l + 1][dead, :]
-        W[l], b[l], W[l + 1] = W[l][:, keep], b[l][keep], W[l + 1][keep, :]
-    return W, b
+    return r.prune_layers(weights, biases, keep_ratio, lambda P, k: np.argsort(-P, kind="stable")[:k])
 
 
 def _c(fn, op, clauses="", **options):
