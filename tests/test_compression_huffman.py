@@ -4,6 +4,8 @@ and corrupted blocks refused."""
 
 from __future__ import annotations
 
+import struct
+import zlib
 from fractions import Fraction
 
 import numpy as np
@@ -11,7 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from refimpl import MLP, prune_connections, quantize_model
 from refimpl.compression.huffman import MAX_LENGTH, canonical_codes, code_lengths, decode_block, encode_block
+from refimpl.compression.storage import FORMATS, encode
 
 
 def reader(data: bytes):
@@ -137,3 +141,74 @@ def test_a_mode_1_block_for_no_symbols_is_refused():
     take, _ = reader(b"\x01")
     with pytest.raises(ValueError, match="mode 1"):
         decode_block(take, 0, 4)
+
+
+# --- format 5 read by an independent reader written from docs/format.md ---------------------------------------------
+
+class DocReader:
+    """A reader of format 5 following docs/format.md's text only: fields in order, bits one at a time."""
+
+    def __init__(self, data: bytes):
+        assert zlib.crc32(data[:-4]) == struct.unpack("<I", data[-4:])[0]
+        self.data, self.at = data[:-4], 0
+
+    def read(self, fmt):
+        values = struct.unpack_from("<" + fmt, self.data, self.at)
+        self.at += struct.calcsize("<" + fmt)
+        return values
+
+    def packed(self, count, w):
+        n = (count * w + 7) // 8
+        raw, self.at = self.data[self.at:self.at + n], self.at + n
+        bit = lambda j: (raw[j // 8] >> (j % 8)) & 1  # noqa: E731
+        return [sum(bit(i * w + k) << k for k in range(w)) for i in range(count)]
+
+    def block(self, count, w):
+        (mode,) = self.read("B")
+        if mode == 0:
+            return self.packed(count, w)
+        (A,) = self.read("I")
+        lengths = self.packed(A, 4)
+        (n_bits,) = self.read("I")
+        raw, self.at = self.data[self.at:self.at + (n_bits + 7) // 8], self.at + (n_bits + 7) // 8
+        words, code, previous = {}, 0, None  # canonical: (length, symbol) order, +1 then shift on growth
+        for s in sorted((s for s in range(A) if lengths[s]), key=lambda s: (lengths[s], s)):
+            if previous is not None:
+                code = (code + 1) << (lengths[s] - previous)
+            words[format(code, f"0{lengths[s]}b")], previous = s, lengths[s]
+        out, word = [], ""
+        for j in range(n_bits):
+            word += str((raw[j // 8] >> (j % 8)) & 1)  # most significant bit of each word first
+            if word in words:
+                out.append(words[word])
+                word = ""
+        assert len(out) == count and word == ""
+        return out
+
+
+def test_format_5_reads_as_documented():
+    rng = np.random.default_rng(4)
+    mlp = prune_connections(MLP.init([64, 64, 10], 2), sparsity=0.5)[0]
+    qm = quantize_model(MLP([w * rng.exponential(size=w.shape) for w in mlp.weights], mlp.biases), 6)  # skewed
+    reader = DocReader(encode(qm, "sparse-quantized-huffman"))
+    magic, tag, L = reader.read("4sBH")
+    assert (magic, FORMATS[tag], L) == (b"RIMC", "sparse-quantized-huffman", 2)
+    sizes = reader.read(f"{L + 1}I")
+    modes = []
+    for l in range(L):
+        nnz, r, m = reader.read("IBI")
+        modes.append(reader.data[reader.at])
+        symbols = reader.block(m, r)
+        positions, p = [], -1
+        for s in symbols:
+            p += (2 ** r - 1) if s == 0 else s
+            if s:
+                positions.append(p)
+        bits, beta, lo, hi = reader.read("Bddd")
+        modes.append(reader.data[reader.at])
+        codes = reader.block(nnz, bits)
+        biases = reader.read(f"{sizes[l + 1]}f")
+        q, mask = qm.weights[l], qm.masks[l]
+        assert positions == np.flatnonzero(mask.ravel()).tolist() and codes == q.codes.tolist()
+        assert (bits, beta, lo, hi) == (q.bits, q.beta, q.lo, q.hi) and list(biases) == qm.biases[l].tolist()
+    assert reader.at == len(reader.data) and 1 in modes  # all read; the Huffman mode was exercised

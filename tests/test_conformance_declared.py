@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from refimpl import quantize
 from refimpl.conformance import Unsupported, check, judge
 from refimpl.conformance.domain import admits, parse
 
@@ -64,8 +65,6 @@ def test_flush_does_not_excuse_normal_mistakes():
 def quantize_2_to_16(w, bits, beta):
     if bits < 2:
         raise Unsupported("fake-quant needs 2..16 bits")
-    from refimpl import quantize
-
     return quantize(w, bits, beta).codes
 
 

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 import refimpl
+from refimpl import minmax_normalize, near_integer_boundary
 from refimpl.cli import main
-from refimpl.conformance import OPS, reference_candidate
+from refimpl.conformance import OPS, judge, reference_candidate
+from refimpl.conformance.elementary import platform_independent
 from refimpl.conformance.vectors import PACKAGED, decode, encode, load, verify
 
 
@@ -49,8 +51,9 @@ def test_encoding_is_exact(value):
 def test_reference_passes_its_vectors_and_they_cover_cases(op):
     results = verify(op, reference_candidate(op))
     assert results and all(not failures for _, failures in results)
-    for case in load(op):  # the stored expected values are refimpl's results today
-        expected = refimpl.conformance.ops.OPS[op].reference(case["inputs"])
+    for case in load(op):  # the stored expected values are refimpl's results today, exp and log correctly rounded
+        with platform_independent():
+            expected = refimpl.conformance.ops.OPS[op].reference(case["inputs"])
         assert json.dumps(encode(expected)) == json.dumps(encode(case["expected"]))
 
 
@@ -133,3 +136,33 @@ def test_cli_vectors_and_verify(tmp_path, capsys):
     (tmp_path / "threshold.json").write_text("{}")
     assert main(["verify", "threshold", "refimpl:threshold", "--vectors", str(tmp_path)]) == 2
     assert "sha256" in capsys.readouterr().err
+
+
+def test_v2_cases_list_the_clauses_a_wrong_candidate_breaks_on_them():
+    data = json.loads((PACKAGED / "threshold.json").read_text())
+    assert any(len(c["inputs"]["w"]["hex"]) == 257 for c in data["cases"])  # kernel sizes are there
+    for case in data["cases"]:
+        w = np.array([float.fromhex(h) for h in case["inputs"]["w"]["hex"]]).reshape(case["inputs"]["w"]["shape"])
+        eps = float.fromhex(case["inputs"]["eps"]["hex"])
+        broken = {f.clause for f in judge("threshold", lambda w, eps: np.where(np.abs(w) >= eps, w, 0.0), w=w,
+                                          eps=eps)}
+        assert broken <= set(case["clauses"]), (case["id"], broken, case["clauses"])
+
+
+def test_v2_bounds_and_quantize_fields_are_what_the_checker_uses():
+    for case in json.loads((PACKAGED / "minmax_normalize.json").read_text())["cases"]:
+        expected = np.array([float.fromhex(h) for h in case["expected"]["hex"]])
+        bound = np.array([float.fromhex(h) for h in case["bound"]["hex"]])
+        w = np.array([float.fromhex(h) for h in case["inputs"]["w"]["hex"]])
+        assert bound.shape == expected.shape and (bound >= 0).all()
+        inner = (w != w.min()) & (w != w.max())  # endpoints are exact: the bound applies to the others
+        got = np.where(inner, expected + bound / 2, expected)  # inside the window (half: rounding of the sum)
+        assert judge("minmax_normalize", lambda w, got=got: got.reshape(np.shape(w)), w=w.reshape(
+            case["inputs"]["w"]["shape"])) == []
+    for case in json.loads((PACKAGED / "quantize.json").read_text())["cases"]:
+        w = np.array([float.fromhex(h) for h in case["inputs"]["w"]["hex"]])
+        w_tilde = np.array([float.fromhex(h) for h in case["w_tilde"]["hex"]])
+        assert np.array_equal(w_tilde, minmax_normalize(w).ravel())
+        alpha = float(2 ** case["inputs"]["bits"] - 1)
+        beta = float.fromhex(case["inputs"]["beta"]["hex"])
+        assert case["boundary"] == near_integer_boundary(w_tilde, alpha, beta).tolist()

@@ -171,6 +171,11 @@ _CASES = {op: globals()[f"_{op}"] for op in OPS if f"_{op}" in globals()}  # eac
 _CASES.update(cases_more.CASES)  # the ops of issue 13
 
 
-def boundary_cases(op: str) -> list[dict]:
-    """The fixed boundary cases of ``op`` (fresh arrays on every call)."""
-    return _CASES[op]()
+def boundary_cases(op: str, kernel: bool = False) -> list[dict]:
+    """The fixed boundary cases of ``op`` (fresh arrays on every call); with ``kernel`` (the golden vectors) also
+    those at kernel sizes (cases_kernel.py). The search starts from the small ones only, so that shrinking ends at a
+    small witness; it reaches kernel sizes by itself."""
+    from . import cases_kernel  # noqa: PLC0415 - imports this module's helpers' users only
+
+    more = cases_kernel.CASES[op]() if kernel and op in cases_kernel.CASES else []
+    return _CASES[op]() + more

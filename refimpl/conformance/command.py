@@ -37,6 +37,9 @@ def add_arguments(parser, name: str) -> None:
     parser.add_argument("--subnormals", choices=("preserve", "flush"), default="preserve",
                         help="flush: the candidate flushes subnormals to zero (FTZ/DAZ) and is judged as such")
     if name == "check":
+        parser.add_argument("--measure", action="store_true",
+                            help="accuracy mode: the distribution of the candidate's errors against the exact "
+                                 "result over the same search, instead of a verdict")
         parser.add_argument("--assume", action="append", metavar="NAME=LO..HI",
                             help="restrict the search to the candidate's domain, e.g. bits=2..16 or bits=8,16 "
                                  "(repeatable)")
@@ -87,6 +90,9 @@ def run(args, name: str) -> int:
     from .check import check  # noqa: PLC0415
     from .domain import parse  # noqa: PLC0415
 
+    if args.measure:
+        return _measure(args, candidate, parse(args.assume))
+
     try:
         report = check(args.op, candidate, max_examples=args.max_examples, seed=args.seed,
                        assume=parse(args.assume), **_options(args))
@@ -111,3 +117,12 @@ def _verify(args, candidate) -> int:
             for f in failures:
                 print(f"{case}: {f.message}")
     return 1 if bad else 0
+
+
+def _measure(args, candidate, assume) -> int:
+    from .measure import measure  # noqa: PLC0415
+
+    result = measure(args.op, candidate, max_examples=args.max_examples, seed=args.seed, assume=assume,
+                     time_limit=args.time_limit, warmup=args.warmup)
+    print(json.dumps(result.to_json(), indent=1) if args.json else result)
+    return 0

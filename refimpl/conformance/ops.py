@@ -27,6 +27,7 @@ from ..spec.update_rule import sgd_update
 from . import ops_compression as oc
 from . import ops_more
 from . import ops_network as on
+from . import ops_prune as op_
 from .judging import fmt
 
 
@@ -74,7 +75,7 @@ OPS: dict[str, Op] = {op.name: op for op in [
     Op("dequantize", ("codes", "lo", "hi", "bits"), _dequantize, oc.judge_dequantize, ("lo", "hi", "bits")),
     Op("prune_smallest", ("w", "sparsity"), lambda i: prune_smallest(i["w"], i["sparsity"]),
        oc.judge_prune_smallest, ("sparsity",)),
-    Op("prune_neurons", ("weights", "biases", "keep_ratio"), _prune_neurons, on.judge_prune_neurons,
+    Op("prune_neurons", ("weights", "biases", "keep_ratio"), _prune_neurons, op_.judge_prune_neurons,
        ("keep_ratio",)),
     Op("mlp_forward", ("weights", "biases", "X"), lambda i: _mlp(i).forward(i["X"]), on.judge_mlp_forward, ()),
     Op("mlp_gradients", ("weights", "biases", "X", "y", "loss"), _gradients, on.judge_mlp_gradients, ("loss",)),

@@ -27,11 +27,14 @@ How a candidate reaches the worker:
 - ``Program(["cmd", "arg"])`` (``--exec "cmd arg"``): the program itself is the worker, speaking the protocol.
 
 Time limits. ``time_limit`` (default ``TIME_LIMIT`` = 2 s) bounds each call, conversion of the result included.
-The checker's inputs are tiny (at most 8 entries, 4-unit layers), so a conforming call of any implementation takes
-micro- to milliseconds; 2 s is three orders of magnitude above a framework's per-call overhead and still leaves room
-for a machine busy with other work, while a hang is found in 2 s. Frameworks that compile per input shape (JAX,
+The checker's inputs are small (tensors of at most a few thousand entries, networks of a few small layers), so a
+conforming call of any implementation takes micro- to milliseconds; 2 s is three orders of magnitude above a
+framework's per-call overhead and still leaves room for a machine busy with other work, while a hang is found in
+2 s. Frameworks that compile per input shape (JAX,
 Keras: a first call measured above 2 s here) get ``warmup`` extra seconds (default ``WARMUP`` = 10 s) on the worker's
-start (imports, handshake) and on the first call with each new combination of input shapes and dtypes.
+start (imports, handshake; at least ``START_LIMIT`` = 10 s, so that a short limit does not fail a start on a busy
+machine) and on the first call with each new combination of input shapes and dtypes, per worker (a restarted
+worker compiles again).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from . import process, protocol, worker
 
 TIME_LIMIT = 2.0
 WARMUP = 10.0
+START_LIMIT = 10.0  # the least time a worker's start (fork or exec, imports, handshake) is given
 FORK_UNSAFE = ("jax",)
 
 
@@ -175,14 +179,15 @@ class Runner:
     def _start(self) -> process.Process:
         """Start a worker and complete the handshake; ``ValueError`` naming what went wrong otherwise."""
         proc = self._launch()
-        deadline = time.monotonic() + self.time_limit + self.warmup
+        allowed = max(START_LIMIT, self.time_limit + self.warmup)
+        deadline = time.monotonic() + allowed
         try:
             proc.send(protocol.dumps(protocol.hello(self.op, self.args)), deadline)
             reply = protocol.loads(proc.receive(deadline), "handshake")
         except (process.Timeout, process.Died, ValueError) as exc:
             code = proc.close()
             self._keep_output(proc)
-            why = {process.Timeout: f"did not answer within {self.time_limit + self.warmup:g} s",
+            why = {process.Timeout: f"did not answer within {allowed:g} s",
                    process.Died: process.status_text(code)}.get(type(exc), f"broke the protocol: {_text(exc)}")
             raise ValueError(self._start_error(f"{self.what} {why} before completing the handshake{self._origin()}",
                                                proc)) from None
@@ -238,6 +243,7 @@ class Runner:
                 self._process = self._start()
             except (ValueError, OSError) as exc:
                 return Outcome(None, "common.returns", f"{self.what} could not be restarted: {exc}")
+            self._seen.clear()  # a fresh worker compiles (JAX, Keras) for every shape again
         sig = tuple(_signature(inputs[a]) for a in self.args)
         limit = self.time_limit + (self.warmup if sig not in self._seen else 0.0)
         self._case += 1

@@ -106,12 +106,22 @@ def decode(data, where: str):
 
 
 def document(op: str) -> dict:
-    """The vectors of ``op``: its clauses and every boundary case with refimpl's result."""
+    """The vectors of ``op``: its clauses and every boundary case with refimpl's result (exp and log correctly
+    rounded, :func:`~.elementary.platform_independent`, so the file is the same on every platform)."""
     from .. import SPEC_VERSION  # noqa: PLC0415
+    from .elementary import platform_independent  # noqa: PLC0415
 
     spec = OPS[op]
-    cases = [{"id": f"{op}-{i}", "inputs": {a: encode(inputs[a]) for a in spec.args},
-              "expected": encode(spec.reference(inputs))} for i, inputs in enumerate(boundary_cases(op))]
+    from .vectors_meta import extras  # noqa: PLC0415
+
+    cases = []
+    with platform_independent():
+        for i, inputs in enumerate(boundary_cases(op, kernel=True)):
+            expected = spec.reference(inputs)
+            more = {k: (encode(v) if k != "boundary" and k != "clauses" else v)
+                    for k, v in extras(op, inputs, expected).items()}
+            cases.append({"id": f"{op}-{i}", "inputs": {a: encode(inputs[a]) for a in spec.args},
+                          "expected": encode(expected), **more})
     return {"format": FORMAT, "spec_version": SPEC_VERSION, "op": op, "signature": list(spec.args),
             "clauses": {c.id: c.formula for c in clauses_for(op)}, "cases": cases}
 

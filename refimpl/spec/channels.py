@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import as_float_array, check_int
+from .checks import FloatArray, IntArray, IntLike, as_float_array, check_int
 
 
-def check_axis(axis, ndim: int) -> int:
+def check_axis(axis: IntLike, ndim: int) -> int:
     """``axis`` as a non-negative index into ``ndim`` dimensions (negative counts from the end, as NumPy).
 
     Raises ``TypeError`` for a non-int (``True`` included) and ``ValueError`` naming ``axis`` when it is outside
@@ -26,14 +26,14 @@ def check_axis(axis, ndim: int) -> int:
     return axis % ndim
 
 
-def along(values: np.ndarray, axis: int, ndim: int) -> np.ndarray:
+def along(values: FloatArray, axis: int, ndim: int) -> FloatArray:
     """The per-slice ``values`` (shape (n,)) shaped to broadcast against an ``ndim``-D tensor along ``axis``."""
     shape = [1] * ndim
     shape[axis] = values.size
     return values.reshape(shape)
 
 
-def slice_ranges(w: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+def slice_ranges(w: FloatArray, axis: int) -> tuple[FloatArray, FloatArray]:
     """``(lo, hi)``: the minimum and maximum of every slice of ``w`` along ``axis``, each of shape (w.shape[axis],).
 
     Raises ``ValueError`` naming ``w`` for an empty slice (a tensor with a zero-length dimension other than
@@ -52,7 +52,7 @@ def slice_ranges(w: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def normalize_slices(w: np.ndarray, axis: int, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def normalize_slices(w: FloatArray, axis: int, lo: FloatArray, hi: FloatArray) -> FloatArray:
     """``w̃ = (w − lo_j)/(hi_j − lo_j)`` slice by slice; 0 on a constant slice (``hi_j == lo_j``). The same three
     correctly rounded operations as :func:`refimpl.minmax_normalize`, so each slice's ``w̃`` is bit-identical to
     the per-tensor normalisation of that slice alone."""
@@ -62,7 +62,7 @@ def normalize_slices(w: np.ndarray, axis: int, lo: np.ndarray, hi: np.ndarray) -
     return np.where(span_b > 0, out, 0.0)
 
 
-def check_ranges(lo, hi, codes: np.ndarray, axis) -> tuple[np.ndarray, np.ndarray, int]:
+def check_ranges(lo: object, hi: object, codes: IntArray, axis: IntLike) -> tuple[FloatArray, FloatArray, int]:
     """Validate per-slice ``lo``/``hi`` of :class:`refimpl.Quantized` with ``axis``: 1-D, finite, one entry per
     slice of ``codes`` along ``axis``, ``lo <= hi`` with a finite ``hi − lo``. Returns read-only float64 copies and
     the non-negative axis."""

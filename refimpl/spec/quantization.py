@@ -14,11 +14,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import channels
-from .checks import as_float_array, as_int_array, check_int, check_real
+from .checks import FloatArray, IntArray, IntLike, RealLike, as_float_array, as_int_array, check_int, check_real
 
 FLOOR_ULP_WINDOW = 2
 """The float64 and exact floors of ``α·w̃ + β`` agree unless the exact value lies within this many ulps of
@@ -31,7 +33,7 @@ DEQUANTIZE_ROUNDING = 2.0 ** -49
 _INT64_LIMIT = 2.0 ** 63
 
 
-def minmax_normalize(w) -> np.ndarray:
+def minmax_normalize(w: npt.ArrayLike) -> FloatArray:
     """§3.2 step 1: ``w̃ = (w − lo)/(hi − lo)`` with ``lo = min w``, ``hi = max w``.
 
     Parameters
@@ -58,7 +60,8 @@ def minmax_normalize(w) -> np.ndarray:
         ``w`` is empty, holds NaN or ±inf, or ``hi − lo`` overflows float64.
     """
     w = as_float_array(w, "w", allow_empty=False)
-    lo, hi = w.min(), w.max()
+    lo: np.float64 = w.min()  # declared: NumPy's stubs type min() and max() without an axis as Any
+    hi: np.float64 = w.max()
     if hi == lo:
         return np.zeros(w.shape)
     with np.errstate(over="ignore"):
@@ -69,7 +72,7 @@ def minmax_normalize(w) -> np.ndarray:
         return (w - lo) / span
 
 
-def floor_quantize(w_tilde, alpha, beta) -> np.ndarray:
+def floor_quantize(w_tilde: npt.ArrayLike, alpha: RealLike, beta: RealLike) -> IntArray:
     """§3.2 step 2: ``w_i = ⌊α·w̃_i + β⌋`` in float64, evaluated exactly as ``floor(alpha * w_tilde + beta)``.
 
     One multiply, one add, one floor, each as IEEE float64 with round to nearest: the order matters at integer
@@ -108,7 +111,7 @@ def floor_quantize(w_tilde, alpha, beta) -> np.ndarray:
     return np.asarray(y.astype(np.int64))  # asarray: a 0-d w̃ gives a 0-d array, not a NumPy scalar
 
 
-def floor_quantize_exact(w_tilde, alpha, beta) -> np.ndarray:
+def floor_quantize_exact(w_tilde: npt.ArrayLike, alpha: RealLike, beta: RealLike) -> IntArray:
     """The same formula ``⌊α·w̃_i + β⌋`` in exact rational arithmetic on the given float64 values.
 
     Each float is converted to the ``fractions.Fraction`` it denotes exactly, so the only rounding is the floor.
@@ -130,16 +133,16 @@ def floor_quantize_exact(w_tilde, alpha, beta) -> np.ndarray:
 
 
 
-def check_floor_arguments(w_tilde, alpha, beta):
+def check_floor_arguments(w_tilde: object, alpha: object, beta: object) -> tuple[FloatArray, float, float]:
     return as_float_array(w_tilde, "w_tilde"), check_real(alpha, "alpha"), check_real(beta, "beta")
 
 
-def code_dtype(bits: int) -> np.dtype:
+def code_dtype(bits: int) -> np.dtype[np.uint8] | np.dtype[np.uint16]:
     """The smallest unsigned dtype that holds codes of ``bits`` bits (1..16): uint8 or uint16."""
     return np.dtype(np.uint8) if bits <= 8 else np.dtype(np.uint16)
 
 
-def check_bits_beta(bits, beta) -> tuple[int, float]:
+def check_bits_beta(bits: IntLike, beta: RealLike) -> tuple[int, float]:
     """Validate ``bits`` in 1..16 and ``β`` in [0, 1) such that ``fl(α + β) < α + 1`` (α = 2^bits − 1).
 
     The last condition excludes the few β just below 1 for which the float64 sum ``α + β`` rounds up to
@@ -170,16 +173,19 @@ class Quantized:
     Constructing one validates every field (``TypeError``/``ValueError`` naming the field).
     """
 
-    codes: np.ndarray
-    lo: float
-    hi: float
+    codes: npt.NDArray[np.integer[Any]]
+    lo: float | FloatArray
+    hi: float | FloatArray
     bits: int
     beta: float
     axis: int | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         bits, beta = check_bits_beta(self.bits, self.beta)
         codes = as_int_array(self.codes, "codes")
+        lo: float | FloatArray
+        hi: float | FloatArray
+        axis: int | None
         if self.axis is None:
             lo, hi, axis = check_real(self.lo, "lo"), check_real(self.hi, "hi"), None
             if not (lo <= hi and math.isfinite(hi - lo)):
@@ -197,10 +203,10 @@ class Quantized:
     @property
     def alpha(self) -> int:
         """α = 2^bits − 1, the number of steps between lo and hi."""
-        return 2 ** self.bits - 1
+        return int(2 ** self.bits - 1)  # int(): mypy types int ** int as Any (a negative power is a float)
 
 
-def quantize(w, bits, beta=0.5, axis=None) -> Quantized:
+def quantize(w: npt.ArrayLike, bits: IntLike, beta: RealLike = 0.5, axis: IntLike | None = None) -> Quantized:
     """§3.2 quantization: ``codes = floor_quantize(minmax_normalize(w), α, β)`` with α = 2^bits − 1, per tensor,
     or per slice along ``axis`` (each slice ``w.take(j, axis)`` with its own ``lo_j``/``hi_j``).
 
@@ -252,7 +258,7 @@ def quantize(w, bits, beta=0.5, axis=None) -> Quantized:
     return Quantized(codes, lo, hi, bits, beta, axis)
 
 
-def dequantize(q) -> np.ndarray:
+def dequantize(q: Quantized) -> FloatArray:
     """The inverse map ``ŵ_i = lo + c_i·(hi − lo)/α`` (the source document defines none).
 
     Evaluated as the convex combination ``lo·((α − c)/α) + hi·(c/α)``, which is the same formula and returns
@@ -283,12 +289,14 @@ def dequantize(q) -> np.ndarray:
         raise TypeError(f"q must be a refimpl.Quantized, got {type(q).__name__}")
     alpha = float(q.alpha)
     c = q.codes.astype(np.float64)
-    lo, hi = (q.lo, q.hi) if q.axis is None else (channels.along(r, q.axis, c.ndim) for r in (q.lo, q.hi))
+    lo, hi = q.lo, q.hi
+    if q.axis is not None:  # per channel: lo and hi are arrays, shaped here to broadcast along the axis
+        lo, hi = channels.along(np.asarray(lo), q.axis, c.ndim), channels.along(np.asarray(hi), q.axis, c.ndim)
     with np.errstate(under="ignore"):  # lo or hi near the subnormal range: the rounded products are the answer
         return np.asarray(lo * ((alpha - c) / alpha) + hi * (c / alpha))  # 0-d codes: 0-d array, not scalar
 
 
-def fake_quantize(w, bits, beta=0.5, axis=None) -> np.ndarray:
+def fake_quantize(w: npt.ArrayLike, bits: IntLike, beta: RealLike = 0.5, axis: IntLike | None = None) -> FloatArray:
     """Quantize then dequantize: ``dequantize(quantize(w, bits, beta, axis))``, the floats a quantized model
     computes with (what TensorFlow's ``fake_quant_*`` and PyTorch's ``fake_quantize_per_tensor_affine`` return, on
     the spec's levels ``lo + k·(hi − lo)/α``). Arguments, edge cases, exactness and errors are those of

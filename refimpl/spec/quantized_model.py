@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import as_float32, as_float_array, read_only
+from .checks import BoolArray, FloatArray, IntLike, RealLike, as_float32, as_float_array, read_only
 from .mlp import MLP, check_model
 from .quantization import Quantized, check_bits_beta, dequantize, quantize
 
@@ -26,18 +26,18 @@ class QuantizedModel:
     Constructing one validates the fields (counts of codes against masks, the shape chain via :class:`MLP`).
     """
 
-    weights: tuple
-    masks: tuple
-    biases: tuple
+    weights: tuple[Quantized, ...]
+    masks: tuple[BoolArray, ...]
+    biases: tuple[FloatArray, ...]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in ("weights", "masks", "biases"):
             value = getattr(self, name)
             if isinstance(value, (str, bytes, np.ndarray)) or not hasattr(value, "__len__"):
                 raise TypeError(f"{name} must be a sequence with one entry per layer")
         if not len(self.weights) == len(self.masks) == len(self.biases):
             raise ValueError("weights, masks and biases must have one entry per layer each")
-        masks = []
+        masks: list[BoolArray] = []
         for i, (q, m) in enumerate(zip(self.weights, self.masks, strict=True)):
             if not isinstance(q, Quantized):
                 raise TypeError(f"weights[{i}] must be a refimpl.Quantized, got {type(q).__name__}")
@@ -76,7 +76,7 @@ class QuantizedModel:
         return sum(int(m.sum()) for m in self.masks)
 
 
-def quantize_model(mlp, bits, beta=0.5) -> QuantizedModel:
+def quantize_model(mlp: MLP, bits: IntLike, beta: RealLike = 0.5) -> QuantizedModel:
     """Quantize every weight matrix of ``mlp`` by §3.2, per tensor, over its nonzero entries only.
 
     For each ``W_l``: ``masks[l] = (W_l != 0)`` and ``weights[l] = quantize(W_l[masks[l]], bits, beta)``
@@ -119,7 +119,8 @@ def quantize_model(mlp, bits, beta=0.5) -> QuantizedModel:
     """
     check_model(mlp)
     bits, beta = check_bits_beta(bits, beta)
-    weights, masks = [], []
+    weights: list[Quantized] = []
+    masks: list[BoolArray] = []
     for W in mlp.weights:
         mask = W != 0
         values = W[mask]

@@ -27,6 +27,8 @@ NOT_CALLED = {
     "Gradients": "a result type (NamedTuple) built by backward", "Agreement": "a result type built by agreement",
     "Report": "a result type built by check", "Failure": "a result type built by check",
     "Clause": "a registry row (NamedTuple) of the clause table",
+    "Measurement": "a result type built by measure",
+    "measure": "takes a candidate function, not arrays (tests/test_conformance_measure.py)",
     "Unsupported": "an exception type a candidate raises to decline an input",
     "load_digits": "takes no argument", "load_digits_raw": "takes no argument",
 }

@@ -250,7 +250,7 @@ CATALOGUE = [
     _m("prune_floor_count", "prune_smallest", "prune_smallest.count"),
     _m("prune_ties_highest_index", "prune_smallest", "prune_smallest.ties"),
     # float32 shows as rounding error (value) or, for |w| beyond float32's range, as overflow (finite)
-    _m("minmax_float32", "minmax_normalize", "minmax_normalize.value common.finite"),
+    _m("minmax_float32", "minmax_normalize", "minmax_normalize.value minmax_normalize.endpoints common.finite"),
     _m("floor_quantize_round", "floor_quantize", "floor_quantize.floor"),
     _m("floor_quantize_trunc", "floor_quantize", "floor_quantize.floor"),
     _m("quantize_alpha_pow2", "quantize", "quantize.range"),

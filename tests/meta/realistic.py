@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 import refimpl
+from refimpl.spec.losses import CHECKED
 
 
 class Case(NamedTuple):
@@ -230,8 +231,6 @@ def input_gradient_mask_from_output(weights, biases, X, target):
 
 
 def gradients_drop_last_rows(weights, biases, X, y, loss):
-    from refimpl.spec.losses import CHECKED
-
     mlp, n = refimpl.MLP(weights, biases), X.shape[0]
     kept = n - n % 32 if n > 32 else n  # micro-batches of 32; the remainder rows are dropped
     value, dlogits = CHECKED[loss](mlp.forward(X), y)
@@ -265,14 +264,19 @@ def _grad_relu_prime_one(weights, biases, x, t):
     return g
 
 
-def prune_neurons_argpartition(weights, biases, keep_ratio):
+def prune_layers(weights, biases, keep_ratio, choose):
+    """Neuron pruning with the fold, hidden layer by hidden layer; ``choose(P, k)`` returns the kept indices."""
     W, b = list(weights), list(biases)
     for l in range(len(W) - 1):
         P = np.abs(weights[l]).sum(axis=0)
-        k = round(keep_ratio * P.size)
-        keep = np.sort(np.argpartition(-P, k - 1)[:k]) if 0 < k < P.size else np.arange(k)
+        keep = np.sort(choose(P, round(keep_ratio * P.size)))
         dead = np.setdiff1d(np.arange(P.size), keep)
-        dead = dead[~W[l][:, dead].any(axis=0)]
+        dead = dead[~W[l][:, dead].any(axis=0)]  # removed neurons with all-zero incoming weights: folded
         b[l + 1] = b[l + 1] + np.maximum(b[l][dead], 0.0) @ W[l + 1][dead, :]
         W[l], b[l], W[l + 1] = W[l][:, keep], b[l][keep], W[l + 1][keep, :]
     return W, b
+
+
+def prune_neurons_argpartition(weights, biases, keep_ratio):
+    return prune_layers(weights, biases, keep_ratio,  # introselect: ties in any order
+                        lambda P, k: np.argpartition(-P, k - 1)[:k] if 0 < k < P.size else np.arange(k))

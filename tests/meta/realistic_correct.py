@@ -9,6 +9,7 @@ from fractions import Fraction
 import numpy as np
 
 import refimpl
+from refimpl.spec.losses import CHECKED
 
 from . import realistic as r
 
@@ -75,8 +76,6 @@ def forward_float32_declared(weights, biases, X):
 
 
 def gradients_microbatches(weights, biases, X, y, loss):
-    from refimpl.spec.losses import CHECKED
-
     mlp, n = refimpl.MLP(weights, biases), X.shape[0]
     value, dlogits = CHECKED[loss](mlp.forward(X), y)
     dW = [np.zeros_like(W) for W in weights]
@@ -132,15 +131,7 @@ def ig_exactline(weights, biases, X, baselines, target):
 
 
 def prune_neurons_stable(weights, biases, keep_ratio):
-    W, b = list(weights), list(biases)
-    for l in range(len(W) - 1):
-        P = np.abs(weights[l]).sum(axis=0)
-        keep = np.sort(np.argsort(-P, kind="stable")[:round(keep_ratio * P.size)])
-        dead = np.setdiff1d(np.arange(P.size), keep)
-        dead = dead[~W[l][:, dead].any(axis=0)]
-        b[l + 1] = b[l + 1] + np.maximum(b[l][dead], 0.0) @ W[l + 1][dead, :]
-        W[l], b[l], W[l + 1] = W[l][:, keep], b[l][keep], W[l + 1][keep, :]
-    return W, b
+    return r.prune_layers(weights, biases, keep_ratio, lambda P, k: np.argsort(-P, kind="stable")[:k])
 
 
 def _c(fn, op, clauses="", **options):

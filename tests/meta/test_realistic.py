@@ -2,9 +2,10 @@
 expected clause and every correct one conforms, at three seeds, with 200 examples each."""
 
 import pytest
-from .realistic_correct import CORRECT, WRONG
 
 from refimpl.conformance import check
+
+from .realistic_correct import CORRECT, WRONG
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 SEEDS = (0, 1, 2)
