@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _network(dtype=np.float64):
     rng = np.random.default_rng(0)
     sizes = (3, 5, 0, 4, 2) if dtype is None else (3, 5, 4, 2)
-    W = [rng.normal(size=(m, n)) for m, n in zip(sizes[:-1], sizes[1:])]
+    W = [rng.normal(size=(m, n)) for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
     b = [rng.normal(size=n) for n in sizes[1:]]
     return W, b, rng.normal(size=(6, 3))
 
