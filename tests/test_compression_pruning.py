@@ -135,7 +135,8 @@ def test_keep_ratio_keeps_the_top_count_ties_to_lower_index(mlp, keep_ratio):
             assert np.array_equal(pruned.biases[l], mlp.biases[l][kept[l]])
 
 
-@given(mlp=dyadic_mlps(min_hidden=1, max_hidden=2, max_width=8, dead=True), pick=st.integers(0, 2**16), nudge=st.sampled_from([-1, 0, 1]))
+@given(mlp=dyadic_mlps(min_hidden=1, max_hidden=2, max_width=8, dead=True), pick=st.integers(0, 2**16),
+       nudge=st.sampled_from([-1, 0, 1]))
 def test_eps_keeps_exactly_the_neurons_above_eps(mlp, pick, nudge):
     """ε is drawn from the exact importances themselves (then one ulp either side), so P_j == ε is exercised."""
     exact = [[exact_l1(W[:, j]) for j in range(W.shape[1])] for W in mlp.weights[:-1]]
@@ -184,7 +185,8 @@ def test_the_bias_goes_with_the_neuron_unlike_ln_structured():
 
 # --- connection pruning ----------------------------------------------------------------------------------------------
 
-@given(mlp=dyadic_mlps(min_hidden=1, max_hidden=2, max_width=6, nonzero=True), sparsity=st.floats(0.0, 1.0), scope=st.sampled_from(["layer", "global"]))
+@given(mlp=dyadic_mlps(min_hidden=1, max_hidden=2, max_width=6, nonzero=True), sparsity=st.floats(0.0, 1.0),
+       scope=st.sampled_from(["layer", "global"]))
 def test_prune_connections_by_count_against_brute_force(mlp, sparsity, scope):
     pruned, masks = prune_connections(mlp, sparsity=sparsity, scope=scope)
     if scope == "layer":
@@ -202,8 +204,8 @@ def test_prune_connections_by_count_against_brute_force(mlp, sparsity, scope):
     assert all(np.array_equal(a, b) for a, b in zip(pruned.biases, mlp.biases, strict=True))
 
 
-@given(mlp=dyadic_mlps(min_hidden=1, max_hidden=2, max_width=6, nonzero=True), eps=st.sampled_from([0.0, 0.25, 0.5, 1.0, 1.75]),
-       scope=st.sampled_from(["layer", "global"]))
+@given(mlp=dyadic_mlps(min_hidden=1, max_hidden=2, max_width=6, nonzero=True),
+       eps=st.sampled_from([0.0, 0.25, 0.5, 1.0, 1.75]), scope=st.sampled_from(["layer", "global"]))
 def test_prune_connections_by_threshold_is_strict(mlp, eps, scope):
     pruned, masks = prune_connections(mlp, eps=eps, scope=scope)
     for W, P, M in zip(mlp.weights, pruned.weights, masks, strict=True):

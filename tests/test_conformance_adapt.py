@@ -10,7 +10,7 @@ import refimpl.conformance as rc
 
 def forward_out_in(weights, biases, X):
     h = X
-    for l, (W, b) in enumerate(zip(weights, biases)):
+    for l, (W, b) in enumerate(zip(weights, biases, strict=True)):
         assert W.shape == (b.shape[0], h.shape[1])  # (out, in), or the adapter did not transpose
         h = h @ W.T + b
         h = np.maximum(h, 0.0) if l + 1 < len(weights) else h

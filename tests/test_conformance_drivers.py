@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from refimpl.conformance import Program, check, judge
+from refimpl.conformance import Program, check, judge, protocol
 from refimpl.conformance.vectors import PACKAGED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,8 +216,6 @@ def test_a_missing_program_is_a_start_up_error(tmp_path):
 
 
 def test_the_documented_grammar_is_the_implemented_one():
-    from refimpl.conformance import protocol
-
     doc = (ROOT / "docs" / "conformance.md").read_text()
     grammar = doc[doc.index("Grammar, version"):doc.index("## Golden vectors")]
     assert f"Grammar, version {protocol.VERSION}." in grammar and f'"version":{protocol.VERSION}' in grammar

@@ -31,7 +31,8 @@ def test_each_entry_within_three_roundings_of_the_exact_step(seed, lr, momentum)
     W, b = _model(seed)
     g, v = (_like(rng, W), _like(rng, b)), (_like(rng, W), _like(rng, b))
     new_W, new_b, (vW, vb) = sgd_update(W, b, g, v, lr, momentum)
-    for theta, grad, vel, out, out_v in [*zip(W, g[0], v[0], new_W, vW, strict=False), *zip(b, g[1], v[1], new_b, vb, strict=False)]:
+    for theta, grad, vel, out, out_v in [*zip(W, g[0], v[0], new_W, vW, strict=False),
+                                         *zip(b, g[1], v[1], new_b, vb, strict=False)]:
         for t, gg, vv, o, ov in zip(theta.ravel(), grad.ravel(), vel.ravel(), out.ravel(), out_v.ravel(), strict=False):
             exact_v = Fraction(momentum) * Fraction(vv) + Fraction(gg)
             exact = Fraction(t) - Fraction(lr) * exact_v

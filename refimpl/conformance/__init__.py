@@ -8,7 +8,7 @@ an executable speaking the candidate protocol (``protocol.py``). The clauses are
 (see docs/conformance.md).
 """
 
-from . import peers  # model builders and adapters for other frameworks (each imported on first use)
+from . import peers as peers  # model builders and adapters for other frameworks (each imported on first use)
 from .adapt import adapt
 from .check import assert_conforms, check, judge
 from .clauses import CLAUSES, OPS, Clause, clauses_for

@@ -86,7 +86,8 @@ OPS: dict[str, Op] = {op.name: op for op in [
        on.judge_integrated_gradients, ()),
 ]}
 _REFERENCE = {f.__name__: f for f in (MLP, Quantized, dequantize, quantize, fake_quantize, prune_connections,
-                                      quantize_model, sgd_update, neuron_importance, softmax_cross_entropy, binary_cross_entropy_with_logits,
+                                      quantize_model, sgd_update, neuron_importance, softmax_cross_entropy,
+                                      binary_cross_entropy_with_logits,
                                       linear_pieces, saliency, gradient_x_input, global_importance)}
 OPS.update({op.name: op for op in ops_more.ops(Op, _REFERENCE.__getitem__)})
 

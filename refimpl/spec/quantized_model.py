@@ -101,6 +101,8 @@ def quantize_model(mlp: MLP, bits: IntLike, beta: RealLike = 0.5) -> QuantizedMo
     - A dense matrix without zeros is quantized over all its entries, exactly as :func:`quantize`.
     - A matrix with no nonzero entry (e.g. of a hidden layer of width 0) gets an empty code array, lo = hi = 0.
     - A matrix whose nonzero entries are all equal comes back exactly (constant tensor).
+    - Per tensor only: each matrix's codes are one flat run over its nonzero entries with one ``lo``/``hi`` (all the
+      byte format's quant block holds); per-channel ranges are :func:`quantize`'s ``axis``.
     - Biases are not quantized; they are rounded to float32, the precision in which the byte form stores them, so
       that writing and reading back the model is exact.
 
