@@ -4,6 +4,7 @@ the check/vectors/verify command lines and their exit codes."""
 import hashlib
 import json
 import shutil
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from refimpl import minmax_normalize, near_integer_boundary
 from refimpl.cli import main
 from refimpl.conformance import OPS, judge, reference_candidate
 from refimpl.conformance.elementary import platform_independent
-from refimpl.conformance.vectors import PACKAGED, decode, encode, load, verify
+from refimpl.conformance.vectors import EXACT, PACKAGED, decode, encode, load, verify
 
 
 def ge_threshold(w, eps):
@@ -54,6 +55,8 @@ def test_reference_passes_its_vectors_and_they_cover_cases(op):
     for case in load(op):  # the stored expected values are refimpl's results today, exp and log correctly rounded
         with platform_independent():
             expected = refimpl.conformance.ops.OPS[op].reference(case["inputs"])
+        if op in EXACT:  # a network with full mantissas: its logits exactly, rounded once (BLAS-independent)
+            expected = EXACT[op](case["inputs"], expected)
         assert json.dumps(encode(expected)) == json.dumps(encode(case["expected"]))
 
 
@@ -166,3 +169,15 @@ def test_v2_bounds_and_quantize_fields_are_what_the_checker_uses():
         alpha = float(2 ** case["inputs"]["bits"] - 1)
         beta = float.fromhex(case["inputs"]["beta"]["hex"])
         assert case["boundary"] == near_integer_boundary(w_tilde, alpha, beta).tolist()
+
+
+def test_exact_logits_are_the_correctly_rounded_forward_pass():
+    case = load("mlp_forward")[-1]  # the network with full mantissas
+    W, b, X = case["inputs"]["weights"], case["inputs"]["biases"], case["inputs"]["X"]
+    assert not np.array_equal(W[0], np.round(W[0] * 4096) / 4096)  # not dyadic
+    row = [Fraction(float(x)) for x in X[0]]
+    for layer in range(len(W)):  # the oracle: the network on one row, by hand, in rationals
+        row = [sum((h * Fraction(float(W[layer][i, j])) for i, h in enumerate(row)), Fraction(float(b[layer][j])))
+               for j in range(W[layer].shape[1])]
+        row = [max(z, Fraction(0)) for z in row] if layer < len(W) - 1 else row
+    assert [float(z) for z in row] == case["expected"][0].tolist()

@@ -3,8 +3,8 @@ a multiple of 16, 32, 64, 128, 256, with the boundary values on the last lane of
 and in the scalar tail; ties in tensors longer than 16; networks with fan-in 9 and 17; the bits = 1 midpoint and
 cancellation for quantize. Appended after the small cases of cases.py (Hypothesis shrinks towards the first ones).
 
-Every value is built from exactly representable numbers (dyadic networks: every sum and product is exact), so each
-case's expected result is the same on every platform and BLAS.
+The dyadic networks' sums and products are exact, so their expected results are the same on every platform and
+BLAS; the one network with full mantissas has its logits computed exactly and rounded once (see vectors.py).
 """
 
 from __future__ import annotations
@@ -89,6 +89,13 @@ def mlp_forward():
     for d, seed in ((9, 1), (17, 2)):
         W, b = _dyadic_net([d, 17, 9, 3], seed)
         out.append({"weights": W, "biases": b, "X": _rows(d, 5, seed)})
+    # full 53-bit mantissas (float32 arithmetic is far outside the windows); the vectors store the exact logits
+    # rounded once (vectors.EXACT), so the file does not depend on the BLAS's summation order
+    rng = np.random.default_rng(4)
+    sizes = [17, 17, 9, 3]
+    W = [rng.standard_normal((m, n)) / 4 for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
+    b = [rng.standard_normal(n) / 8 for n in sizes[1:]]
+    out.append({"weights": W, "biases": b, "X": rng.standard_normal((4, 17))})
     return out
 
 
