@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from refimpl import quantize
+from refimpl import MLP, quantize
 from refimpl.conformance import Unsupported, check, judge
 from refimpl.conformance.domain import admits, parse
 
@@ -172,3 +172,25 @@ def test_ties_any_tells_identical_columns_apart_by_their_bias():
     inputs = {"weights": weights, "biases": biases, "keep_ratio": 1 / 3}
     assert judge("prune_neurons", keeps_the_second_twin, ties="any", **inputs) == []
     assert [f.clause for f in judge("prune_neurons", keeps_the_second_twin, **inputs)] == ["prune_neurons.ties"]
+
+
+def forward_needs_units(weights, biases, X):
+    """A framework that cannot build a layer of 0 units or run on 0 rows (Keras needs units >= 1)."""
+    if any(W.shape[1] == 0 for W in weights[:-1]) or X.shape[0] == 0:
+        raise Unsupported("units >= 1 and at least one row")
+    return MLP(weights, biases).forward(X)
+
+
+def test_assume_on_derived_quantities():
+    assert check("mlp_forward", forward_needs_units, max_examples=80).declined > 0
+    report = check("mlp_forward", forward_needs_units, max_examples=80,
+                   assume={"width": range(1, 1000), "rows": range(1, 1000)})
+    assert report.passed and report.declined == 0 and report.examples_run > 40
+
+
+def test_float32_windows_are_printed_in_float32_ulps():
+    def off(weights, biases, X):
+            return (MLP(weights, biases).forward(X) * (1 + 1e-3)).astype(np.float32)
+
+    message = check("mlp_forward", off, precision="float32").failures[0].message
+    assert "float32 ulps; window" in message and "float64 ulps" not in message
