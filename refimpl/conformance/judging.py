@@ -50,6 +50,16 @@ def first(mask: np.ndarray):
     return tuple(hits[0]) if len(hits) else None
 
 
+def pruned_above_kept(magnitudes: np.ndarray, pruned: np.ndarray):
+    """``(i, j)``: a pruned entry whose magnitude exceeds that of a kept entry ``j`` (the largest pruned and the
+    smallest kept, first in row-major order), or None when every pruned magnitude is <= every kept one."""
+    kept = ~pruned
+    if not (pruned.any() and kept.any()) or magnitudes[pruned].max() <= magnitudes[kept].min():
+        return None
+    return (first(pruned & (magnitudes == magnitudes[pruned].max())),
+            first(kept & (magnitudes == magnitudes[kept].min())))
+
+
 def mismatch(got: np.ndarray, expected: np.ndarray, index, name: str = "out") -> str:
     """``out[2]=0.5, but should be 0.0``."""
     return f"{where(index, name)}={fmt(got[index])}, but should be {fmt(expected[index])}"

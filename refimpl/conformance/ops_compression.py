@@ -13,7 +13,7 @@ from ..compression.boundary import near_integer_boundary
 from ..spec.quantization import FLOOR_ULP_WINDOW, minmax_normalize
 from ..spec.thresholding import round_count
 from .compare import ELEMENTWISE_ROUNDINGS, Tolerance
-from .judging import as_result, as_scalar, first, fmt, mismatch, where
+from .judging import as_result, as_scalar, first, fmt, mismatch, pruned_above_kept, where
 
 
 def judge_threshold(inp, expected, got, tol: Tolerance, v) -> None:
@@ -51,10 +51,9 @@ def judge_prune_smallest(inp, expected, got, tol: Tolerance, v) -> None:
         v.fail("prune_smallest.count", f"out has {zeros} zeros, but should have {want} "
                f"(k = round_half_even({fmt(inp['sparsity'])} * {w.size}) = {round_count(inp['sparsity'], w.size)} "
                "pruned)")
-    mags = np.abs(w)
-    pruned, kept = out == 0, out != 0
-    if pruned.any() and kept.any() and mags[pruned].max() > mags[kept].min():
-        i, j = first(pruned & (mags == mags[pruned].max())), first(kept & (mags == mags[kept].min()))
+    mags, pruned = np.abs(w), out == 0
+    if (found := pruned_above_kept(mags, pruned)) is not None:
+        i, j = found
         v.fail("prune_smallest.smallest", f"{where(i)}=0.0 was pruned but {where(j)}={fmt(out[j])} was kept "
                f"(|w{where(i, '')}| = {fmt(mags[i])} > {fmt(mags[j])})")
     if tol.ties == "lowest-index" and zeros == want and not v.failed:

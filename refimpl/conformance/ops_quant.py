@@ -12,7 +12,7 @@ import numpy as np
 
 from ..spec.quantization import minmax_normalize, quantize
 from .compare import ELEMENTWISE_ROUNDINGS, Tolerance
-from .judging import Verdict, as_result, as_results, first, fmt, mismatch, where
+from .judging import Verdict, as_result, as_results, first, fmt, mismatch, pruned_above_kept, where
 from .ops_compression import _judge_codes
 
 
@@ -109,9 +109,8 @@ def judge_prune_connections(inp, expected, got, tol: Tolerance, v) -> None:
             v.fail("prune_connections.count", f"{what} has {zeros} zeros after pruning, but should have {want} "
                    f"(sparsity = {fmt(inp['sparsity'])}, scope = {scope!r}, {w.size} weights)")
         mags, pruned = np.abs(w), out == 0
-        if pruned.any() and (~pruned).any() and mags[pruned].max() > mags[~pruned].min():
-            i = first(pruned & (mags == mags[pruned].max()))
-            j = first(~pruned & (mags == mags[~pruned].min()))
+        if (found := pruned_above_kept(mags, pruned)) is not None:
+            i, j = found
             v.fail("prune_connections.smallest", f"in {what} (flat), entry {i[0]} (|w| = {fmt(mags[i])}) was "
                    f"pruned but entry {j[0]} (|w| = {fmt(mags[j])}) was kept")
         if tol.ties == "lowest-index" and zeros == want and not v.failed:

@@ -233,8 +233,14 @@ def prune_neurons_l2(weights, biases, keep_ratio):
     return W, b
 
 
-def _m(name, op, clauses, **options):
-    return Mutant(name, op, globals()[name], frozenset(clauses.split()), options)
+def entries_of(namespace: dict):
+    """``_m(name, op, "clause clause", **options)``: the catalogue entry of the function ``name`` of ``namespace``."""
+    def entry(name, op, clauses, **options):
+        return Mutant(name, op, namespace[name], frozenset(clauses.split()), options)
+    return entry
+
+
+_m = entries_of(globals())
 
 
 CATALOGUE = [

@@ -10,7 +10,7 @@ import numpy as np
 
 import refimpl
 
-from .mutants import Mutant, _input_grad, _trace
+from .mutants import _input_grad, _trace, entries_of
 
 # ---- attributions -------------------------------------------------------------------------------------------------
 
@@ -212,8 +212,7 @@ def dqpc_pow2_step(codes, lo, hi, bits, axis):
     return lo.reshape(shape) + codes * ((hi - lo).reshape(shape) / 2 ** bits)
 
 
-def _m(name, op, clauses, **options):
-    return Mutant(name, op, globals()[name], frozenset(clauses.split()), options)
+_m = entries_of(globals())
 
 
 MORE = [
